@@ -1,0 +1,10 @@
+// Each add_*_command registers one subcommand (and its --help) on the app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace ztm::app {
+
+void add_vectors_command(CLI::App& app);
+
+}  // namespace ztm::app

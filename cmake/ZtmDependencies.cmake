@@ -1,0 +1,13 @@
+# Third-party dependencies, all from Debian 12 packages (scripts/install-deps).
+find_package(OpenSSL 3.0 REQUIRED)
+find_package(tl-expected REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(Threads REQUIRED)
+if(ZTM_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(ZTM_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

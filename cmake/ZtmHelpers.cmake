@@ -1,0 +1,53 @@
+# Shared build rules for ztmeet targets.
+
+# Warnings are errors in our own code; third-party headers come in as SYSTEM.
+set(ZTM_WARNINGS -Wall -Wextra -Wpedantic -Werror)
+
+# ztm_library(NAME SOURCES ... DEPS ...): a layer library. Public headers live under
+# include/ztm/<layer>/, private ones under src/<layer>/internal/.
+function(ztm_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name}
+    PUBLIC ${PROJECT_SOURCE_DIR}/include
+    PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_compile_options(${name} PRIVATE ${ZTM_WARNINGS})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+endfunction()
+
+# ztm_test(NAME SOURCES ... DEPS ... [LABELS ...] [TIMEOUT s]): one GoogleTest binary.
+# Each TEST becomes its own CTest entry (discovered when ctest runs, not at build
+# time, so building stays fast). Tests run from the repository root, so the official
+# vectors are at ../shared/testvectors; ZTM_TESTVECTORS_DIR overrides that.
+function(ztm_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  if(NOT ZTM_TESTS)
+    return()
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_include_directories(${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}
+    ${PROJECT_SOURCE_DIR}/test_tools/include)
+  target_compile_options(${name} PRIVATE ${ZTM_WARNINGS})
+  target_compile_definitions(${name} PRIVATE
+    ZTM_TESTVECTORS_DIR="${ZTM_TESTVECTORS_DIR}"
+    ZTM_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    ZTM_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
+  gtest_discover_tests(${name}
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+    DISCOVERY_MODE PRE_TEST
+    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
+endfunction()
+
+# ztm_fuzzer(NAME SOURCE DEPS ...): a libFuzzer target with its seed corpus at
+# fuzz/corpus/<NAME>/. Built only with -DZTM_FUZZ=ON and clang.
+function(ztm_fuzzer name source)
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  add_executable(${name} ${source})
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+endfunction()

@@ -1,0 +1,101 @@
+// HPKE (RFC 9180): DHKEM over five curves, HKDF-SHA256/384/512, AES-GCM and
+// ChaCha20-Poly1305 (or export-only), modes base, psk, auth and auth_psk.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "ztm/base/bytes.h"
+#include "ztm/base/error.h"
+#include "ztm/base/secret.h"
+#include "ztm/crypto/aead.h"
+#include "ztm/crypto/hash.h"
+#include "ztm/crypto/kem.h"
+
+namespace ztm::crypto {
+
+enum class HpkeMode : std::uint8_t { base = 0, psk = 1, auth = 2, auth_psk = 3 };
+
+struct HpkeSuite {
+  KemId kem;
+  HashId kdf;
+  AeadId aead;
+};
+
+// HpkeContext is an encryption context after setup (RFC 9180 §5.2). It owns the
+// sequence number: seal/open use and advance it, so a nonce never repeats; when it
+// would overflow, they fail with counter_exhausted.
+class HpkeContext {
+ public:
+  ~HpkeContext();
+  HpkeContext(HpkeContext&&) noexcept;
+  HpkeContext& operator=(HpkeContext&&) noexcept;
+
+  Result<Bytes> seal(ByteView aad, ByteView plaintext);
+  Result<Bytes> open(ByteView aad, ByteView ciphertext);
+  // export_secret is Context.Export(exporter_context, length) (§5.3).
+  Result<SecretBytes> export_secret(ByteView exporter_context, std::size_t length) const;
+
+ private:
+  friend class Hpke;
+  HpkeContext() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// HpkeSender is what SetupS returns: the encapsulated key and the context.
+struct HpkeSender {
+  Bytes enc;
+  HpkeContext context;
+};
+
+// HpkeOptions selects the mode: a psk (with its id) and/or the sender's key for
+// auth modes. Empty options mean base mode.
+struct HpkeSenderOptions {
+  std::optional<SecretBytes> psk;
+  Bytes psk_id;
+  const DhPrivateKey* sender_key = nullptr;  // auth modes; not owned
+  // ephemeral fixes the ephemeral key (test vectors only; normally generated).
+  const DhPrivateKey* ephemeral = nullptr;
+};
+struct HpkeReceiverOptions {
+  std::optional<SecretBytes> psk;
+  Bytes psk_id;
+  std::optional<Bytes> sender_public_key;  // auth modes
+};
+
+class Hpke {
+ public:
+  // create fails with unsupported for a combination ztmeet does not offer.
+  static Result<Hpke> create(HpkeSuite suite);
+
+  const HpkeSuite& suite() const { return suite_; }
+
+  Result<HpkeSender> setup_sender(ByteView recipient_public_key, ByteView info,
+                                  const HpkeSenderOptions& options = {}) const;
+  Result<HpkeContext> setup_receiver(ByteView enc, const DhPrivateKey& recipient_key,
+                                     ByteView info,
+                                     const HpkeReceiverOptions& options = {}) const;
+
+  // Single-shot APIs (§6.1).
+  struct Sealed {
+    Bytes enc;
+    Bytes ciphertext;
+  };
+  Result<Sealed> seal(ByteView recipient_public_key, ByteView info, ByteView aad,
+                      ByteView plaintext, const HpkeSenderOptions& options = {}) const;
+  Result<Bytes> open(ByteView enc, const DhPrivateKey& recipient_key, ByteView info,
+                     ByteView aad, ByteView ciphertext,
+                     const HpkeReceiverOptions& options = {}) const;
+
+  // derive_key_pair is DeriveKeyPair(ikm) (§7.1.3).
+  Result<DhPrivateKey> derive_key_pair(ByteView ikm) const;
+
+ private:
+  explicit Hpke(HpkeSuite suite) : suite_(suite) {}
+  HpkeSuite suite_;
+};
+
+}  // namespace ztm::crypto
