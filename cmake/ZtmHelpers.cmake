@@ -51,3 +51,32 @@ function(ztm_fuzzer name source)
   target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
 endfunction()
+
+# ztm_layer(NAME DEPS ... [TEST_DEPS ...] [TEST_LABELS ...] [EXCLUDE_TESTS regex]):
+# a layer library from every .cc under the current folder (recursively), and one
+# GoogleTest binary NAME_test from every *_test.cc. Several people can add files to
+# a layer without editing this list. Tests that need a binary of their own (a
+# replaced operator new, a real peer) match EXCLUDE_TESTS and get their own ztm_test.
+function(ztm_layer name)
+  cmake_parse_arguments(ARG "" "EXCLUDE_TESTS" "DEPS;PRIVATE_DEPS;TEST_DEPS;TEST_LABELS" ${ARGN})
+  file(GLOB_RECURSE all CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  set(sources)
+  set(tests)
+  foreach(f IN LISTS all)
+    if(f MATCHES "_test\\.cc$")
+      if(NOT ARG_EXCLUDE_TESTS OR NOT f MATCHES "${ARG_EXCLUDE_TESTS}")
+        list(APPEND tests ${f})
+      endif()
+    else()
+      list(APPEND sources ${f})
+    endif()
+  endforeach()
+  ztm_library(${name} SOURCES ${sources} DEPS ${ARG_DEPS} PRIVATE_DEPS ${ARG_PRIVATE_DEPS})
+  if(tests)
+    if(NOT ARG_TEST_LABELS)
+      set(ARG_TEST_LABELS unit)
+    endif()
+    ztm_test(${name}_test SOURCES ${tests} DEPS ${name} ${ARG_TEST_DEPS}
+      LABELS ${ARG_TEST_LABELS})
+  endif()
+endfunction()

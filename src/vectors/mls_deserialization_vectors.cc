@@ -6,6 +6,7 @@
 
 namespace ztm::vectors {
 
+namespace {
 Runner mls_deserialization_runner() {
   return {
       "mls/deserialization",
@@ -33,5 +34,9 @@ Runner mls_deserialization_runner() {
       },
   };
 }
+
+}  // namespace
+
+ZTM_REGISTER_VECTOR_RUNNER(mls_deserialization_runner);
 
 }  // namespace ztm::vectors

@@ -1,14 +1,20 @@
-// The list of vector runners. Each runner lives in its own file in this folder;
-// add one line here for a new kind of vector file.
+// The registry of vector runners, filled by ZTM_REGISTER_VECTOR_RUNNER in each
+// runner file during static initialization.
 #include "internal/runners.h"
 
 namespace ztm::vectors {
-
-const std::vector<Runner>& runners() {
-  static const std::vector<Runner> all = {
-      mls_deserialization_runner(),
-  };
+namespace {
+std::vector<Runner>& registry() {
+  static std::vector<Runner> all;
   return all;
 }
+}  // namespace
+
+bool register_runner(Runner (*factory)()) {
+  registry().push_back(factory());
+  return true;
+}
+
+const std::vector<Runner>& runners() { return registry(); }
 
 }  // namespace ztm::vectors
