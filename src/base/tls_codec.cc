@@ -19,8 +19,8 @@ void Writer::varint(std::uint64_t v) {
 
 Result<std::uint64_t> Reader::be(std::size_t width) {
   if (data_.size() < width) {
-    return fail(Errc::truncated, "need " + std::to_string(width) + " bytes, have " +
-                                     std::to_string(data_.size()));
+    return fail(Errc::truncated,
+                "need " + std::to_string(width) + " bytes, have " + std::to_string(data_.size()));
   }
   std::uint64_t v = 0;
   for (std::size_t i = 0; i < width; ++i) v = v << 8 | data_[i];
@@ -40,7 +40,9 @@ Result<std::uint32_t> Reader::u32() {
   ZTM_TRY_ASSIGN(auto v, be(4));
   return static_cast<std::uint32_t>(v);
 }
-Result<std::uint64_t> Reader::u64() { return be(8); }
+Result<std::uint64_t> Reader::u64() {
+  return be(8);
+}
 
 Result<ByteView> Reader::raw(std::size_t n) {
   if (data_.size() < n) {

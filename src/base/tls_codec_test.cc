@@ -6,7 +6,9 @@ namespace ztm {
 namespace {
 
 enum class Color : std::uint8_t { red = 1, green = 2 };
-bool tls_enum_valid(Color c) { return c == Color::red || c == Color::green; }
+bool tls_enum_valid(Color c) {
+  return c == Color::red || c == Color::green;
+}
 
 // struct { uint16 id; opaque data<V>; optional<uint32> extra; Color color; } Inner;
 struct Inner {
@@ -33,7 +35,10 @@ struct Choice {
   Bytes blob;
   void tls_encode(tls::Writer& w) const {
     w.u8(kind);
-    if (kind == 1) w.u16(number); else w.opaque(blob);
+    if (kind == 1)
+      w.u16(number);
+    else
+      w.opaque(blob);
   }
   Result<void> tls_decode(tls::Reader& r) {
     ZTM_TRY_ASSIGN(kind, r.u8());
@@ -48,7 +53,9 @@ struct Choice {
     }
     return fail(Errc::invalid_encoding, "unknown kind");
   }
-  std::size_t tls_size() const { return 1 + (kind == 1 ? 2 : tls::varint_size(blob.size()) + blob.size()); }
+  std::size_t tls_size() const {
+    return 1 + (kind == 1 ? 2 : tls::varint_size(blob.size()) + blob.size());
+  }
 };
 
 TEST(TlsCodec, StructRoundTrip) {
@@ -87,7 +94,8 @@ TEST(TlsCodec, VarintForms) {
   EXPECT_EQ(tls::decode_varint(from_hex("9d7f3e7d").value()).value(), 494878333u);
   EXPECT_EQ(tls::decode_varint(from_hex("7bbd").value()).value(), 15293u);
   EXPECT_EQ(tls::decode_varint(from_hex("25").value()).value(), 37u);
-  for (std::uint64_t v : {std::uint64_t{0}, std::uint64_t{63}, std::uint64_t{64}, std::uint64_t{16383}, std::uint64_t{16384}, tls::kMaxVarint}) {
+  for (std::uint64_t v : {std::uint64_t{0}, std::uint64_t{63}, std::uint64_t{64},
+                          std::uint64_t{16383}, std::uint64_t{16384}, tls::kMaxVarint}) {
     Bytes out;
     tls::Writer(out).varint(v);
     EXPECT_EQ(out.size(), tls::varint_size(v));
@@ -99,8 +107,7 @@ TEST(TlsCodec, RejectsNonMinimalVarint) {
   EXPECT_EQ(tls::decode_varint(from_hex("4025").value()).error().code, Errc::non_minimal_varint);
   EXPECT_EQ(tls::decode_varint(from_hex("80000025").value()).error().code,
             Errc::non_minimal_varint);
-  EXPECT_EQ(tls::decode_varint(from_hex("c0000000").value()).error().code,
-            Errc::length_too_large);
+  EXPECT_EQ(tls::decode_varint(from_hex("c0000000").value()).error().code, Errc::length_too_large);
 }
 
 TEST(TlsCodec, RejectsTruncationAndTrailingData) {

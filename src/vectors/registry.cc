@@ -15,6 +15,8 @@ bool register_runner(Runner (*factory)()) {
   return true;
 }
 
-const std::vector<Runner>& runners() { return registry(); }
+const std::vector<Runner>& runners() {
+  return registry();
+}
 
 }  // namespace ztm::vectors

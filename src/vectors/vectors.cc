@@ -23,8 +23,8 @@ void Report::skip(std::string_view case_name, std::string_view reason) {
 }
 
 std::string Report::summary() const {
-  return file + ": " + std::to_string(passed) + " passed, " + std::to_string(failed) +
-         " failed, " + std::to_string(skipped) + " skipped";
+  return file + ": " + std::to_string(passed) + " passed, " + std::to_string(failed) + " failed, " +
+         std::to_string(skipped) + " skipped";
 }
 
 Result<std::vector<std::uint8_t>> hex_field(const nlohmann::json& obj, std::string_view name) {

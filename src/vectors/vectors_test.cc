@@ -8,7 +8,9 @@
 namespace ztm::vectors {
 namespace {
 
-TEST(Vectors, MlsDeserialization) { ztm_test::expect_vector_file("mls/deserialization.json", 14); }
+TEST(Vectors, MlsDeserialization) {
+  ztm_test::expect_vector_file("mls/deserialization.json", 14);
+}
 
 TEST(Vectors, UnknownFileIsAnError) {
   auto report = run_file(std::filesystem::path(ZTM_SOURCE_DIR) / "CMakePresets.json");

@@ -31,13 +31,17 @@ inline Bytes to_bytes(std::string_view s) {
 }
 
 // to_bytes copies a view into owned bytes.
-inline Bytes to_bytes(ByteView v) { return Bytes(v.begin(), v.end()); }
+inline Bytes to_bytes(ByteView v) {
+  return Bytes(v.begin(), v.end());
+}
 
 // concat joins byte strings in order.
 Bytes concat(std::initializer_list<ByteView> parts);
 
 // append adds a view's bytes to the end of out.
-inline void append(Bytes& out, ByteView v) { out.insert(out.end(), v.begin(), v.end()); }
+inline void append(Bytes& out, ByteView v) {
+  out.insert(out.end(), v.begin(), v.end());
+}
 
 // equal compares two views in variable time (public data only; secrets use
 // SecretBytes, which compares in constant time).

@@ -16,11 +16,11 @@ namespace ztm {
 // rule or field failed (MLS rules read like "proposal_list.duplicate_add: ...").
 enum class Errc : std::uint16_t {
   // Decoding of untrusted bytes.
-  truncated = 1,           // input ended inside a value
-  trailing_data,           // bytes left after a complete value
-  non_minimal_varint,      // RFC 9420 §2.1.2 length not in its shortest form
-  length_too_large,        // a length beyond 2^30 or a configured limit
-  invalid_encoding,        // a value that no valid encoder produces (bad enum, bad optional flag)
+  truncated = 1,       // input ended inside a value
+  trailing_data,       // bytes left after a complete value
+  non_minimal_varint,  // RFC 9420 §2.1.2 length not in its shortest form
+  length_too_large,    // a length beyond 2^30 or a configured limit
+  invalid_encoding,    // a value that no valid encoder produces (bad enum, bad optional flag)
   // Use of an API.
   invalid_argument = 100,  // a caller passed something the call cannot accept
   buffer_too_small,        // the caller's output span cannot hold the result
@@ -28,9 +28,9 @@ enum class Errc : std::uint16_t {
   limit_exceeded,          // a documented bound on work or size was reached
   invalid_state,           // the object is not in a state where the call is allowed
   // Cryptography.
-  crypto_failure = 200,    // the crypto library failed (out of memory, internal error)
-  authentication_failed,   // an AEAD tag, MAC or signature did not verify
-  invalid_key,             // a key is malformed or of the wrong type or size
+  crypto_failure = 200,   // the crypto library failed (out of memory, internal error)
+  authentication_failed,  // an AEAD tag, MAC or signature did not verify
+  invalid_key,            // a key is malformed or of the wrong type or size
   // Protocols.
   protocol_violation = 300,  // a message breaks a rule of the protocol (rule in message)
   replay,                    // a message or frame was seen before
@@ -69,7 +69,9 @@ inline tl::unexpected<Error> fail(Errc code, std::string message) {
 }
 
 // ok() is the success value of a Result<void>.
-inline Result<void> ok() { return {}; }
+inline Result<void> ok() {
+  return {};
+}
 
 }  // namespace ztm
 
@@ -78,17 +80,16 @@ inline Result<void> ok() { return {}; }
 
 // ZTM_TRY(expr): evaluate a Result-returning expression; on failure, return its
 // error from the enclosing function.
-#define ZTM_TRY(expr)                                              \
-  do {                                                             \
-    auto&& ztm_try_result_ = (expr);                               \
-    if (!ztm_try_result_)                                          \
-      return ::tl::unexpected(std::move(ztm_try_result_).error()); \
+#define ZTM_TRY(expr)                                                                  \
+  do {                                                                                 \
+    auto&& ztm_try_result_ = (expr);                                                   \
+    if (!ztm_try_result_) return ::tl::unexpected(std::move(ztm_try_result_).error()); \
   } while (0)
 
 // ZTM_TRY_ASSIGN(decl, expr): as ZTM_TRY, and on success move the value into decl,
 // e.g. ZTM_TRY_ASSIGN(auto key, derive_key(secret));
 #define ZTM_TRY_ASSIGN(decl, expr) ZTM_TRY_ASSIGN_IMPL(ZTM_CONCAT(ztm_try_, __LINE__), decl, expr)
-#define ZTM_TRY_ASSIGN_IMPL(tmp, decl, expr)               \
-  auto tmp = (expr);                                       \
+#define ZTM_TRY_ASSIGN_IMPL(tmp, decl, expr)                 \
+  auto tmp = (expr);                                         \
   if (!tmp) return ::tl::unexpected(std::move(tmp).error()); \
   decl = std::move(*tmp)

@@ -35,9 +35,13 @@
 #include "ztm/base/secret.h"
 
 // ZTM_TLS_FIELDS(f1, f2, ...) lists a struct's wire fields in wire order.
-#define ZTM_TLS_FIELDS(...)                                  \
-  auto tls_fields() { return std::tie(__VA_ARGS__); }        \
-  auto tls_fields() const { return std::tie(__VA_ARGS__); }
+#define ZTM_TLS_FIELDS(...)       \
+  auto tls_fields() {             \
+    return std::tie(__VA_ARGS__); \
+  }                               \
+  auto tls_fields() const {       \
+    return std::tie(__VA_ARGS__); \
+  }
 
 namespace ztm::tls {
 
@@ -134,7 +138,9 @@ template <class U, class A>
 struct is_vector<std::vector<U, A>> : std::true_type {};
 
 template <class T>
-concept HasFields = requires(T& t) { t.tls_fields(); };
+concept HasFields = requires(T& t) {
+  t.tls_fields();
+};
 
 template <class T>
 concept CustomCodec = requires(const T& c, T& m, Writer& w, Reader& r) {
@@ -243,7 +249,8 @@ Result<void> read(Reader& r, T& value) {
     value = static_cast<T>(raw);
     if constexpr (EnumWithValidity<T>) {
       if (!tls_enum_valid(value)) {
-        return fail(Errc::invalid_encoding, "enum value " + std::to_string(raw) + " is not defined");
+        return fail(Errc::invalid_encoding,
+                    "enum value " + std::to_string(raw) + " is not defined");
       }
     }
     return ok();

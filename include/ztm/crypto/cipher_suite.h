@@ -15,10 +15,10 @@
 namespace ztm::crypto {
 
 struct MlsCipherSuite {
-  std::uint16_t id;              // the IANA value, 1..7
-  std::string_view name;         // e.g. "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519"
+  std::uint16_t id;       // the IANA value, 1..7
+  std::string_view name;  // e.g. "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519"
   KemId kem;
-  HashId hash;                   // also the KDF (HKDF with this hash)
+  HashId hash;  // also the KDF (HKDF with this hash)
   AeadId aead;
   SignatureScheme signature;
 

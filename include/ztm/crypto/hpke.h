@@ -75,8 +75,7 @@ class Hpke {
 
   Result<HpkeSender> setup_sender(ByteView recipient_public_key, ByteView info,
                                   const HpkeSenderOptions& options = {}) const;
-  Result<HpkeContext> setup_receiver(ByteView enc, const DhPrivateKey& recipient_key,
-                                     ByteView info,
+  Result<HpkeContext> setup_receiver(ByteView enc, const DhPrivateKey& recipient_key, ByteView info,
                                      const HpkeReceiverOptions& options = {}) const;
 
   // Single-shot APIs (§6.1).
@@ -86,9 +85,8 @@ class Hpke {
   };
   Result<Sealed> seal(ByteView recipient_public_key, ByteView info, ByteView aad,
                       ByteView plaintext, const HpkeSenderOptions& options = {}) const;
-  Result<Bytes> open(ByteView enc, const DhPrivateKey& recipient_key, ByteView info,
-                     ByteView aad, ByteView ciphertext,
-                     const HpkeReceiverOptions& options = {}) const;
+  Result<Bytes> open(ByteView enc, const DhPrivateKey& recipient_key, ByteView info, ByteView aad,
+                     ByteView ciphertext, const HpkeReceiverOptions& options = {}) const;
 
   // derive_key_pair is DeriveKeyPair(ikm) (§7.1.3).
   Result<DhPrivateKey> derive_key_pair(ByteView ikm) const;
