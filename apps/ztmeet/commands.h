@@ -6,5 +6,7 @@
 namespace ztm::app {
 
 void add_vectors_command(CLI::App& app);
+void add_enroll_command(CLI::App& app);
+void add_identity_command(CLI::App& app);
 
 }  // namespace ztm::app

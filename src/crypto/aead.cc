@@ -88,7 +88,8 @@ bool bad_alias(ByteView in, MutableByteView out) {
 Result<MutableByteView> AeadKey::seal(ByteView nonce, ByteView aad, ByteView plaintext,
                                       MutableByteView out) const {
   if (!impl_) return fail(Errc::invalid_state, "AeadKey: moved-from");
-  if (nonce.size() != kNonceSize) return fail(Errc::invalid_argument, "AEAD: nonce must be 12 bytes");
+  if (nonce.size() != kNonceSize)
+    return fail(Errc::invalid_argument, "AEAD: nonce must be 12 bytes");
   if (!internal::fits_int(aad.size()) || !internal::fits_int(plaintext.size() + kTagSize)) {
     return fail(Errc::invalid_argument, "AEAD: input too large");
   }
@@ -128,7 +129,8 @@ Result<MutableByteView> AeadKey::seal(ByteView nonce, ByteView aad, ByteView pla
 Result<MutableByteView> AeadKey::open(ByteView nonce, ByteView aad, ByteView ciphertext,
                                       MutableByteView out) const {
   if (!impl_) return fail(Errc::invalid_state, "AeadKey: moved-from");
-  if (nonce.size() != kNonceSize) return fail(Errc::invalid_argument, "AEAD: nonce must be 12 bytes");
+  if (nonce.size() != kNonceSize)
+    return fail(Errc::invalid_argument, "AEAD: nonce must be 12 bytes");
   if (ciphertext.size() < kTagSize) {
     return fail(Errc::authentication_failed, "AEAD open: ciphertext shorter than the tag");
   }

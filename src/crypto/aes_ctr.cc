@@ -32,8 +32,8 @@ Result<AesCtrKey> AesCtrKey::create(ByteView key) {
   AesCtrKey k;
   k.impl_ = std::make_unique<Impl>();
   k.impl_->ctx.reset(EVP_CIPHER_CTX_new());
-  const bool ok_init =
-      k.impl_->ctx && EVP_EncryptInit_ex(k.impl_->ctx.get(), cipher, nullptr, key.data(), nullptr) == 1;
+  const bool ok_init = k.impl_->ctx && EVP_EncryptInit_ex(k.impl_->ctx.get(), cipher, nullptr,
+                                                          key.data(), nullptr) == 1;
   EVP_CIPHER_free(cipher);
   if (!ok_init) return internal::openssl_fail(Errc::crypto_failure, "AesCtrKey: cipher init");
   return k;
@@ -45,9 +45,11 @@ AesCtrKey& AesCtrKey::operator=(AesCtrKey&&) noexcept = default;
 
 Result<MutableByteView> AesCtrKey::crypt(ByteView iv, ByteView in, MutableByteView out) const {
   if (!impl_) return fail(Errc::invalid_state, "AesCtrKey: moved-from");
-  if (iv.size() != 16) return fail(Errc::invalid_argument, "AES-CTR: counter block must be 16 bytes");
+  if (iv.size() != 16)
+    return fail(Errc::invalid_argument, "AES-CTR: counter block must be 16 bytes");
   if (out.size() < in.size()) return fail(Errc::buffer_too_small, "AES-CTR: output too small");
-  if (!internal::fits_int(in.size())) return fail(Errc::invalid_argument, "AES-CTR: input too large");
+  if (!internal::fits_int(in.size()))
+    return fail(Errc::invalid_argument, "AES-CTR: input too large");
   if (!in.empty() && in.data() != out.data() && out.data() < in.data() + in.size() &&
       in.data() < out.data() + in.size()) {
     return fail(Errc::invalid_argument, "AES-CTR: output overlaps input at an offset");

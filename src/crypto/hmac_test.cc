@@ -31,9 +31,9 @@ TEST(Hmac, Rfc4231Case2) {
 // RFC 4231 §4.7 (test case 6: a key longer than the block is hashed first).
 TEST(Hmac, Rfc4231Case6LongKey) {
   const Bytes key(131, 0xaa);
-  EXPECT_EQ(hmac(HashId::sha256, key,
-                 as_bytes("Test Using Larger Than Block-Size Key - Hash Key First")),
-            h("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"));
+  EXPECT_EQ(
+      hmac(HashId::sha256, key, as_bytes("Test Using Larger Than Block-Size Key - Hash Key First")),
+      h("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"));
 }
 
 TEST(HmacKey, ReusedKeyGivesSameMacsAndPartsConcatenate) {

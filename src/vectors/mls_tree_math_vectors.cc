@@ -21,7 +21,8 @@ Result<void> check_optional(const nlohmann::json& array, std::uint32_t i, std::s
   const auto& expected = array[i];
   const bool want = !expected.is_null();
   if (want != actual.has_value() || (want && expected.get<std::uint32_t>() != actual->value)) {
-    return fail(Errc::protocol_violation, std::string(what) + "[" + std::to_string(i) + "] differs");
+    return fail(Errc::protocol_violation,
+                std::string(what) + "[" + std::to_string(i) + "] differs");
   }
   return ok();
 }
@@ -44,8 +45,8 @@ Result<void> run_case(const nlohmann::json& c) {
   for (std::uint32_t i = 0; i < width; ++i) {
     const NodeIndex x{i};
     const bool leaf = mls::is_leaf(x);
-    ZTM_TRY(check_optional(c.at("left"), i, "left",
-                           leaf ? std::nullopt : std::optional(mls::left(x))));
+    ZTM_TRY(
+        check_optional(c.at("left"), i, "left", leaf ? std::nullopt : std::optional(mls::left(x))));
     ZTM_TRY(check_optional(c.at("right"), i, "right",
                            leaf ? std::nullopt : std::optional(mls::right(x))));
     const bool is_root = x == r;

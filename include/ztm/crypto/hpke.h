@@ -66,6 +66,23 @@ struct HpkeReceiverOptions {
   std::optional<Bytes> sender_public_key;  // auth modes
 };
 
+// HpkeEncapsulation is what Encap/AuthEncap return (RFC 9180 §4.1).
+struct HpkeEncapsulation {
+  SecretBytes shared_secret;
+  Bytes enc;
+};
+
+// HpkeKeySchedule holds the values KeySchedule derives (§5.1). setup_* consume them;
+// key_schedule() returns them so the official test vectors can check each step.
+struct HpkeKeySchedule {
+  HpkeMode mode = HpkeMode::base;
+  Bytes key_schedule_context;
+  SecretBytes secret;
+  SecretBytes key;
+  Bytes base_nonce;
+  SecretBytes exporter_secret;
+};
+
 class Hpke {
  public:
   // create fails with unsupported for a combination ztmeet does not offer.
@@ -88,11 +105,27 @@ class Hpke {
   Result<Bytes> open(ByteView enc, const DhPrivateKey& recipient_key, ByteView info, ByteView aad,
                      ByteView ciphertext, const HpkeReceiverOptions& options = {}) const;
 
+  // encap is Encap(pkR), or AuthEncap(pkR, skS) when options.sender_key is set
+  // (§4.1); options.ephemeral fixes the ephemeral key (test vectors only).
+  Result<HpkeEncapsulation> encap(ByteView recipient_public_key,
+                                  const HpkeSenderOptions& options = {}) const;
+  // decap is Decap(enc, skR), or AuthDecap(enc, skR, pkS) when
+  // options.sender_public_key is set (§4.1).
+  Result<SecretBytes> decap(ByteView enc, const DhPrivateKey& recipient_key,
+                            const HpkeReceiverOptions& options = {}) const;
+  // key_schedule is KeySchedule(mode, shared_secret, info, psk, psk_id) (§5.1),
+  // including VerifyPSKInputs: a psk without psk_id (or the reverse) or a psk in
+  // a mode that takes none is invalid_argument.
+  Result<HpkeKeySchedule> key_schedule(HpkeMode mode, ByteView shared_secret, ByteView info,
+                                       ByteView psk, ByteView psk_id) const;
+
   // derive_key_pair is DeriveKeyPair(ikm) (§7.1.3).
   Result<DhPrivateKey> derive_key_pair(ByteView ikm) const;
 
  private:
   explicit Hpke(HpkeSuite suite) : suite_(suite) {}
+  // make_context keys a context from the key schedule's output.
+  Result<HpkeContext> make_context(HpkeKeySchedule&& ks, bool is_sender) const;
   HpkeSuite suite_;
 };
 

@@ -56,8 +56,10 @@ class HttpServer {
   // Idempotent; the destructor calls it.
   void stop();
 
- private:
+  // Impl is opaque; it is public only so the sessions in server.cc can name it.
   struct Impl;
+
+ private:
   explicit HttpServer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -69,8 +69,7 @@ const EVP_MD* evp_md(HashId id) {
 const EVP_CIPHER* evp_aead_cipher(AeadId id) {
   static EVP_CIPHER* const aes128 = fetch_or_die<EVP_CIPHER>(EVP_CIPHER_fetch, "AES-128-GCM");
   static EVP_CIPHER* const aes256 = fetch_or_die<EVP_CIPHER>(EVP_CIPHER_fetch, "AES-256-GCM");
-  static EVP_CIPHER* const chacha =
-      fetch_or_die<EVP_CIPHER>(EVP_CIPHER_fetch, "ChaCha20-Poly1305");
+  static EVP_CIPHER* const chacha = fetch_or_die<EVP_CIPHER>(EVP_CIPHER_fetch, "ChaCha20-Poly1305");
   switch (id) {
     case AeadId::aes128gcm:
       return aes128;

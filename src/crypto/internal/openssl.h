@@ -4,6 +4,7 @@
 #pragma once
 
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 
 #include <cstddef>
 #include <limits>

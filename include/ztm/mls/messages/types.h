@@ -10,6 +10,7 @@
 
 #include "ztm/base/bytes.h"
 #include "ztm/base/tls_codec.h"
+#include "ztm/mls/cipher_suite.h"
 
 namespace ztm::mls {
 
@@ -122,13 +123,7 @@ using ProposalRef = Bytes;
 // opaque MAC<V>;   (RFC 9420 §6.1)
 using MAC = Bytes;
 
-// struct { opaque kem_output<V>; opaque ciphertext<V>; } HPKECiphertext;
-// (RFC 9420 §7.6)
-struct HPKECiphertext {
-  Bytes kem_output;
-  Bytes ciphertext;
-  ZTM_TLS_FIELDS(kem_output, ciphertext)
-  bool operator==(const HPKECiphertext&) const = default;
-};
+// HPKECiphertext (RFC 9420 §7.6) is declared with the labeled HPKE operations in
+// ztm/mls/cipher_suite.h, included above.
 
 }  // namespace ztm::mls
