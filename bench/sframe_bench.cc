@@ -239,12 +239,10 @@ const bool registered = [] {
       const std::string tail = "/" + id + "/" + std::to_string(size);
       benchmark::RegisterBenchmark(("BM_SFrameProtect" + tail).c_str(), BM_SFrameProtect, suite,
                                    size);
-      benchmark::RegisterBenchmark(("BM_RawAeadSeal" + tail).c_str(), BM_RawAeadSeal, suite,
+      benchmark::RegisterBenchmark(("BM_RawAeadSeal" + tail).c_str(), BM_RawAeadSeal, suite, size);
+      benchmark::RegisterBenchmark(("BM_SFrameUnprotect" + tail).c_str(), BM_SFrameUnprotect, suite,
                                    size);
-      benchmark::RegisterBenchmark(("BM_SFrameUnprotect" + tail).c_str(), BM_SFrameUnprotect,
-                                   suite, size);
-      benchmark::RegisterBenchmark(("BM_RawAeadOpen" + tail).c_str(), BM_RawAeadOpen, suite,
-                                   size);
+      benchmark::RegisterBenchmark(("BM_RawAeadOpen" + tail).c_str(), BM_RawAeadOpen, suite, size);
     }
   }
   return true;

@@ -48,8 +48,10 @@ Outcome decrypt(bool mls, CipherSuite suite, ByteView metadata, ByteView frame, 
     if (!ctx->add_epoch(1, fixed_key(nk), 4, 3, MlsContext::TimePoint{})) std::abort();
     auto r = ctx->unprotect(buffer, metadata, out, MlsContext::TimePoint{});
     outcome.ok = r.has_value();
-    if (r) outcome.plaintext.assign(r->plaintext.begin(), r->plaintext.end());
-    else outcome.code = r.error().code;
+    if (r)
+      outcome.plaintext.assign(r->plaintext.begin(), r->plaintext.end());
+    else
+      outcome.code = r.error().code;
     return outcome;
   }
   auto ctx = ReceiveContext::create(suite);
@@ -59,8 +61,10 @@ Outcome decrypt(bool mls, CipherSuite suite, ByteView metadata, ByteView frame, 
   }
   auto r = ctx->unprotect(buffer, metadata, out);
   outcome.ok = r.has_value();
-  if (r) outcome.plaintext.assign(r->begin(), r->end());
-  else outcome.code = r.error().code;
+  if (r)
+    outcome.plaintext.assign(r->begin(), r->end());
+  else
+    outcome.code = r.error().code;
   return outcome;
 }
 

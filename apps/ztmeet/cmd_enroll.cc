@@ -40,7 +40,8 @@ void run(const EnrollArgs& args) {
   namespace id = ztm::identity;
   const std::filesystem::path out(args.out);
   if (args.email.empty() == args.domain.empty()) die("give exactly one of --email or --domain");
-  if (args.challenge == "dns-01" && args.dns_hook.empty()) die("--challenge dns-01 needs --dns-hook");
+  if (args.challenge == "dns-01" && args.dns_hook.empty())
+    die("--challenge dns-01 needs --dns-hook");
   auto scheme = id::signature_scheme_for_suite(args.suite);
   if (!scheme) die(scheme.error().what());
 
@@ -51,9 +52,10 @@ void run(const EnrollArgs& args) {
     const std::string chain((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto due = id::needs_renewal(chain, std::chrono::system_clock::now());
     if (due && !*due) {
-      std::printf("%s holds a certificate not yet due for renewal (2/3 of its lifetime); "
-                  "use --force to enroll anyway\n",
-                  chain_file.c_str());
+      std::printf(
+          "%s holds a certificate not yet due for renewal (2/3 of its lifetime); "
+          "use --force to enroll anyway\n",
+          chain_file.c_str());
       return;
     }
   }
@@ -85,8 +87,8 @@ void run(const EnrollArgs& args) {
     o.account_key = std::move(*key);
   }
 
-  std::printf("enrolling %s with %s at %s\n", o.identifiers.front().value.c_str(), args.challenge.c_str(),
-              args.server.c_str());
+  std::printf("enrolling %s with %s at %s\n", o.identifiers.front().value.c_str(),
+              args.challenge.c_str(), args.server.c_str());
   auto enrollment = id::enroll(o);
   if (!enrollment) die(enrollment.error().what());
   auto saved = id::save_enrollment(*enrollment, out);

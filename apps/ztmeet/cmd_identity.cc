@@ -112,8 +112,8 @@ void add_identity_command(CLI::App& app) {
       "verify",
       "Validate a credential chain the way a meeting client does and print the status the\n"
       "participant list shows: verified, provider-authenticated, expired, revoked or\n"
-      "invalid. Exit status 0 for verified and provider-authenticated, 1 otherwise, 2 for\n"
-      "usage errors.");
+      "invalid. Exit status 0 for verified and provider-authenticated, 1 otherwise, 2 when\n"
+      "an input (anchor, chain, key, CRL) cannot be used.");
   auto args = std::make_shared<VerifyArgs>();
   verify->add_option("--chain", args->chain, "PEM file: leaf first, then intermediates")
       ->required()

@@ -13,22 +13,23 @@ using internal::PkeyPtr;
 
 namespace {
 
+// KemInfo's fields are ordered largest first to avoid padding.
 struct KemInfo {
-  KemId id;
   const internal::EcCurve* curve;  // NIST curves; nullptr for X25519/X448
-  int x_type;                      // EVP_PKEY_X25519/X448
   std::size_t public_size;         // Npk
   std::size_t private_size;        // Nsk
   std::size_t secret_size;         // Nsecret
+  int x_type;                      // EVP_PKEY_X25519/X448
+  KemId id;
 };
 
 // RFC 9180 §7.1, Table 2.
 const KemInfo kKems[] = {
-    {KemId::dhkem_p256_sha256, &internal::kP256, 0, 65, 32, 32},
-    {KemId::dhkem_p384_sha384, &internal::kP384, 0, 97, 48, 48},
-    {KemId::dhkem_p521_sha512, &internal::kP521, 0, 133, 66, 64},
-    {KemId::dhkem_x25519_sha256, nullptr, EVP_PKEY_X25519, 32, 32, 32},
-    {KemId::dhkem_x448_sha512, nullptr, EVP_PKEY_X448, 56, 56, 64},
+    {&internal::kP256, 65, 32, 32, 0, KemId::dhkem_p256_sha256},
+    {&internal::kP384, 97, 48, 48, 0, KemId::dhkem_p384_sha384},
+    {&internal::kP521, 133, 66, 64, 0, KemId::dhkem_p521_sha512},
+    {nullptr, 32, 32, 32, EVP_PKEY_X25519, KemId::dhkem_x25519_sha256},
+    {nullptr, 56, 56, 64, EVP_PKEY_X448, KemId::dhkem_x448_sha512},
 };
 
 const KemInfo* find_kem(KemId id) {

@@ -14,24 +14,25 @@ using internal::PkeyPtr;
 
 namespace {
 
+// SchemeInfo's fields are ordered largest first to avoid padding.
 struct SchemeInfo {
-  SignatureScheme scheme;
   std::string_view name;
-  int ed_type;                     // EVP_PKEY_ED25519/ED448, or 0 for ECDSA
   const internal::EcCurve* curve;  // ECDSA only
-  HashId hash;                     // ECDSA only
   std::size_t ed_key_size;         // EdDSA only
+  int ed_type;                     // EVP_PKEY_ED25519/ED448, or 0 for ECDSA
+  SignatureScheme scheme;
+  HashId hash;  // ECDSA only
 };
 
 const SchemeInfo kSchemes[] = {
-    {SignatureScheme::ecdsa_secp256r1_sha256, "ecdsa_secp256r1_sha256", 0, &internal::kP256,
-     HashId::sha256, 0},
-    {SignatureScheme::ecdsa_secp384r1_sha384, "ecdsa_secp384r1_sha384", 0, &internal::kP384,
-     HashId::sha384, 0},
-    {SignatureScheme::ecdsa_secp521r1_sha512, "ecdsa_secp521r1_sha512", 0, &internal::kP521,
-     HashId::sha512, 0},
-    {SignatureScheme::ed25519, "ed25519", EVP_PKEY_ED25519, nullptr, HashId::sha256, 32},
-    {SignatureScheme::ed448, "ed448", EVP_PKEY_ED448, nullptr, HashId::sha256, 57},
+    {"ecdsa_secp256r1_sha256", &internal::kP256, 0, 0, SignatureScheme::ecdsa_secp256r1_sha256,
+     HashId::sha256},
+    {"ecdsa_secp384r1_sha384", &internal::kP384, 0, 0, SignatureScheme::ecdsa_secp384r1_sha384,
+     HashId::sha384},
+    {"ecdsa_secp521r1_sha512", &internal::kP521, 0, 0, SignatureScheme::ecdsa_secp521r1_sha512,
+     HashId::sha512},
+    {"ed25519", nullptr, 32, EVP_PKEY_ED25519, SignatureScheme::ed25519, HashId::sha256},
+    {"ed448", nullptr, 57, EVP_PKEY_ED448, SignatureScheme::ed448, HashId::sha256},
 };
 
 Result<const SchemeInfo*> scheme_info(SignatureScheme s) {

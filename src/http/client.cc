@@ -53,8 +53,9 @@ Error network_error(std::string_view step, const beast::error_code& ec) {
 }
 
 template <class Stream>
-Result<Response> exchange(asio::io_context& ioc, Stream& stream, bhttp::request<bhttp::string_body>& req,
-                          Clock::time_point deadline, std::size_t max_body) {
+Result<Response> exchange(asio::io_context& ioc, Stream& stream,
+                          bhttp::request<bhttp::string_body>& req, Clock::time_point deadline,
+                          std::size_t max_body) {
   auto& lowest = beast::get_lowest_layer(stream);
   lowest.expires_at(deadline);
   bool done = false;
@@ -91,9 +92,8 @@ Result<Response> exchange(asio::io_context& ioc, Stream& stream, bhttp::request<
 
 }  // namespace
 
-Result<Response> request(std::string_view method, std::string_view url_text,
-                         const Headers& headers, std::string_view body,
-                         const ClientOptions& options) {
+Result<Response> request(std::string_view method, std::string_view url_text, const Headers& headers,
+                         std::string_view body, const ClientOptions& options) {
   ZTM_TRY_ASSIGN(Url url, parse_url(url_text));
   const bhttp::verb verb = bhttp::string_to_verb(beast::string_view(method.data(), method.size()));
   if (verb == bhttp::verb::unknown) return fail(Errc::invalid_argument, "http: unknown method");
@@ -116,8 +116,8 @@ Result<Response> request(std::string_view method, std::string_view url_text,
   if (ec) return fail(Errc::io_error, "http: cannot resolve " + url.host + ": " + ec.message());
 
   bhttp::request<bhttp::string_body> req{verb, url.target, 11};
-  const bool default_port = (url.scheme == "http" && url.port == 80) ||
-                            (url.scheme == "https" && url.port == 443);
+  const bool default_port =
+      (url.scheme == "http" && url.port == 80) || (url.scheme == "https" && url.port == 443);
   const bool ipv6 = url.host.find(':') != std::string::npos;
   std::string host_field = ipv6 ? "[" + url.host + "]" : url.host;
   if (!default_port) host_field += ":" + std::to_string(url.port);
@@ -137,7 +137,8 @@ Result<Response> request(std::string_view method, std::string_view url_text,
       done = true;
     });
     if (!run_until_done(ioc, done, deadline, [&] { stream.close(); }) || ec) {
-      return tl::unexpected(network_error("connect to " + url.host, ec ? ec : beast::error::timeout));
+      return tl::unexpected(
+          network_error("connect to " + url.host, ec ? ec : beast::error::timeout));
     }
     return exchange(ioc, stream, req, deadline, options.max_response_body_bytes);
   }
@@ -152,7 +153,8 @@ Result<Response> request(std::string_view method, std::string_view url_text,
     ctx.load_verify_file(options.ca_bundle_file, ec);
   }
   if (ec) {
-    return fail(Errc::io_error, "http: cannot load CA bundle '" + options.ca_bundle_file + "': " + ec.message());
+    return fail(Errc::io_error,
+                "http: cannot load CA bundle '" + options.ca_bundle_file + "': " + ec.message());
   }
   ctx.set_verify_mode(asio::ssl::verify_peer);
   beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
@@ -166,7 +168,8 @@ Result<Response> request(std::string_view method, std::string_view url_text,
       return fail(Errc::invalid_argument, "http: bad IP host");
     }
   } else {
-    if (SSL_set_tlsext_host_name(ssl, url.host.c_str()) != 1 || SSL_set1_host(ssl, url.host.c_str()) != 1) {
+    if (SSL_set_tlsext_host_name(ssl, url.host.c_str()) != 1 ||
+        SSL_set1_host(ssl, url.host.c_str()) != 1) {
       return fail(Errc::invalid_argument, "http: bad host name");
     }
   }
@@ -191,7 +194,8 @@ Result<Response> request(std::string_view method, std::string_view url_text,
       return fail(Errc::untrusted, std::string("http: certificate of ") + url.host +
                                        " not trusted: " + X509_verify_cert_error_string(verify));
     }
-    return tl::unexpected(network_error("TLS handshake with " + url.host, ec ? ec : beast::error::timeout));
+    return tl::unexpected(
+        network_error("TLS handshake with " + url.host, ec ? ec : beast::error::timeout));
   }
   return exchange(ioc, stream, req, deadline, options.max_response_body_bytes);
 }

@@ -130,7 +130,8 @@ TEST(HttpPlain, SlowServerTimesOut) {
 }
 
 TEST(HttpPlain, HandlerExceptionBecomes500AndRefusedConnectionIsIoError) {
-  auto server = HttpServer::start({}, [](const Request&) -> Response { throw std::runtime_error("x"); });
+  auto server =
+      HttpServer::start({}, [](const Request&) -> Response { throw std::runtime_error("x"); });
   ASSERT_TRUE(server);
   auto res = request("GET", (*server)->base_url() + "/", {}, "");
   ASSERT_TRUE(res);
@@ -140,6 +141,32 @@ TEST(HttpPlain, HandlerExceptionBecomes500AndRefusedConnectionIsIoError) {
   auto refused = request("GET", url + "/", {}, "");
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, Errc::io_error);
+}
+
+TEST(HttpPlain, ConnectionsBeyondTheLimitAreClosed) {
+  ServerOptions o;
+  o.max_connections = 1;
+  o.worker_threads = 2;
+  auto server = HttpServer::start(o, [](const Request&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    return Response{200, {}, "slow"};
+  });
+  ASSERT_TRUE(server);
+  const std::string url = (*server)->base_url() + "/";
+  Result<Response> first = fail(Errc::invalid_state, "not run");
+  std::thread holder([&] { first = request("GET", url, {}, ""); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  auto refused = request("GET", url, {}, "");
+  holder.join();
+  ASSERT_TRUE(first) << first.error().what();
+  EXPECT_EQ(first->body, "slow");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::io_error);
+  // The slot is free again once the first connection is gone (the server drops it
+  // just after writing the response: give it a moment).
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto again = request("GET", url, {}, "");
+  ASSERT_TRUE(again) << again.error().what();
 }
 
 TEST(HttpPlain, BadOptionsAreRejected) {
@@ -158,8 +185,8 @@ TEST_F(HttpTls, VerifiedByIpAndByName) {
   auto res = request("POST", (*server)->base_url() + "/x", {}, "hello", trusting());
   ASSERT_TRUE(res) << res.error().what();
   EXPECT_EQ(res->body, "hello");
-  auto by_name = request("GET", "https://localhost:" + std::to_string((*server)->port()) + "/y", {}, "",
-                         trusting());
+  auto by_name = request("GET", "https://localhost:" + std::to_string((*server)->port()) + "/y", {},
+                         "", trusting());
   ASSERT_TRUE(by_name) << by_name.error().what();
   EXPECT_EQ(by_name->headers.get("x-target"), "/y");
 }
@@ -201,7 +228,8 @@ TEST_F(HttpTls, HostMismatchIsUntrusted) {
 TEST_F(HttpTls, BadKeyIsInvalidKey) {
   ServerOptions o;
   o.tls_cert_chain_pem = ztm_test::read_text(pki_.leaf_cert);
-  o.tls_private_key_pem = SecretBytes(as_bytes("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"));
+  o.tls_private_key_pem =
+      SecretBytes(as_bytes("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"));
   auto server = HttpServer::start(o, echo);
   ASSERT_FALSE(server);
   EXPECT_EQ(server.error().code, Errc::invalid_key);

@@ -32,6 +32,9 @@ using tcp = asio::ip::tcp;
 struct HttpServer::Impl {
   ServerOptions options;
   Handler handler;
+  // Sessions count themselves here, also while the io_context destroys them: so it
+  // is declared before the io_context.
+  std::atomic<std::size_t> connections{0};
   // Declared before the io_context so it outlives every session the io_context
   // destroys.
   std::optional<asio::ssl::context> tls;
@@ -53,7 +56,12 @@ template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(HttpServer::Impl& server, Stream&& stream, std::string remote)
-      : server_(server), stream_(std::move(stream)), remote_(std::move(remote)) {}
+      : server_(server), stream_(std::move(stream)), remote_(std::move(remote)) {
+    ++server_.connections;
+  }
+  ~Session() { --server_.connections; }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   void start() {
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
@@ -108,12 +116,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!head) res->body() = std::move(response.body);
     res->keep_alive(keep_alive);
     beast::get_lowest_layer(stream_).expires_after(server_.options.idle_timeout);
-    bhttp::async_write(stream_, *res,
-                       [self = this->shared_from_this(), res, keep_alive](beast::error_code ec,
-                                                                          std::size_t) {
-                         if (ec || !keep_alive) return self->close();
-                         self->read();
-                       });
+    bhttp::async_write(
+        stream_, *res,
+        [self = this->shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+          if (ec || !keep_alive) return self->close();
+          self->read();
+        });
   }
 
   void close() {
@@ -146,7 +154,10 @@ Response HttpServer::Impl::call_handler(Request&& request) const {
 void HttpServer::Impl::accept() {
   acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-    if (!ec) {
+    if (!ec && connections >= options.max_connections) {
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else if (!ec) {
       beast::error_code remote_ec;
       auto remote = socket.remote_endpoint(remote_ec);
       std::string remote_address = remote_ec ? "" : remote.address().to_string();
@@ -181,7 +192,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const ServerOptions& optio
   impl->options = options;
   impl->handler = std::move(handler);
 
-  const bool has_files = !options.tls_cert_chain_file.empty() || !options.tls_private_key_file.empty();
+  const bool has_files =
+      !options.tls_cert_chain_file.empty() || !options.tls_private_key_file.empty();
   const bool has_pem = !options.tls_cert_chain_pem.empty() || !options.tls_private_key_pem.empty();
   if (has_files || has_pem) {
     impl->tls.emplace(asio::ssl::context::tls_server);
@@ -200,7 +212,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const ServerOptions& optio
         ctx.use_private_key(asio::buffer(key.data(), key.size()), asio::ssl::context::pem, ec);
       }
     }
-    if (ec) return fail(Errc::invalid_key, "http server: TLS certificate or key unusable: " + ec.message());
+    if (ec)
+      return fail(Errc::invalid_key,
+                  "http server: TLS certificate or key unusable: " + ec.message());
   }
 
   beast::error_code ec;
@@ -230,7 +244,8 @@ std::uint16_t HttpServer::port() const {
 std::string HttpServer::base_url() const {
   const bool ipv6 = impl_->options.address.find(':') != std::string::npos;
   std::string host = ipv6 ? "[" + impl_->options.address + "]" : impl_->options.address;
-  return std::string(impl_->tls ? "https://" : "http://") + host + ":" + std::to_string(impl_->port);
+  return std::string(impl_->tls ? "https://" : "http://") + host + ":" +
+         std::to_string(impl_->port);
 }
 
 void HttpServer::stop() {

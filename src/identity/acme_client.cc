@@ -28,8 +28,8 @@ json parse_json_body(const std::string& body) {
 
 }  // namespace
 
-std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
-                                                           std::chrono::system_clock::time_point now) {
+std::optional<std::chrono::milliseconds> parse_retry_after(
+    std::string_view value, std::chrono::system_clock::time_point now) {
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
   if (value.empty()) return std::nullopt;
@@ -53,7 +53,8 @@ Result<AcmeClient> AcmeClient::connect(AcmeClientOptions options,
   ZTM_TRY(jws_algorithm_for(account_key.scheme()));
   AcmeClient client(std::move(options), std::move(account_key));
   client.progress("fetching ACME directory " + client.options_.directory_url);
-  ZTM_TRY_ASSIGN(auto res, http::request("GET", client.options_.directory_url, {}, "", client.options_.http));
+  ZTM_TRY_ASSIGN(auto res,
+                 http::request("GET", client.options_.directory_url, {}, "", client.options_.http));
   if (res.status != 200) {
     return fail(Errc::protocol_violation,
                 "acme: directory answered HTTP " + std::to_string(res.status));
@@ -99,7 +100,8 @@ Result<AcmeResponse> AcmeClient::post_once(const std::string& url, std::string_v
   out.headers = std::move(res.headers);
   if (res.status >= 400 || is_problem(res)) {
     AcmeProblem problem = parse_problem(out.json, res.status);
-    if (problem.detail.empty() && !out.json.is_object()) problem.detail = "HTTP " + std::to_string(res.status);
+    if (problem.detail.empty() && !out.json.is_object())
+      problem.detail = "HTTP " + std::to_string(res.status);
     bad_nonce = problem.acme_type() == "badNonce";
     last_problem_ = problem;
     return tl::unexpected(problem.to_error());
@@ -127,7 +129,8 @@ std::chrono::milliseconds AcmeClient::retry_after(const AcmeResponse& response) 
 }
 
 Result<AcmeAccount> AcmeClient::new_account(const std::vector<std::string>& contact,
-                                            bool terms_of_service_agreed, bool only_return_existing) {
+                                            bool terms_of_service_agreed,
+                                            bool only_return_existing) {
   progress(only_return_existing ? "looking up ACME account" : "registering ACME account");
   json payload = json::object();
   if (!contact.empty()) payload["contact"] = contact;
@@ -168,7 +171,8 @@ Result<AcmeOrder> AcmeClient::new_order(const std::vector<AcmeIdentifier>& ident
   }
   progress("creating order for " + names);
   ZTM_TRY_ASSIGN(auto res, post(directory_.new_order, json{{"identifiers", ids}}.dump()));
-  if (!res.location) return fail(Errc::protocol_violation, "acme: newOrder answered without Location");
+  if (!res.location)
+    return fail(Errc::protocol_violation, "acme: newOrder answered without Location");
   return parse_order(res.json, *res.location);
 }
 
@@ -207,7 +211,8 @@ Result<AcmeAuthorization> AcmeClient::wait_for_authorization(const std::string& 
           return tl::unexpected(std::move(e));
         }
       }
-      return fail(Errc::untrusted, "acme: authorization for " + authz.identifier.value + " is " + authz.status);
+      return fail(Errc::untrusted,
+                  "acme: authorization for " + authz.identifier.value + " is " + authz.status);
     }
     const auto wait = retry_after(res);
     if (Clock::now() + wait > deadline) {
@@ -223,7 +228,8 @@ Result<AcmeOrder> AcmeClient::finalize(const AcmeOrder& order, ByteView csr_der)
   // The order turns ready once every authorization is valid, perhaps a moment after.
   while (current.status == "pending") {
     if (Clock::now() > deadline) return fail(Errc::timeout, "acme: order never became ready");
-    std::this_thread::sleep_for(std::min(options_.default_poll_interval, options_.max_poll_interval));
+    std::this_thread::sleep_for(
+        std::min(options_.default_poll_interval, options_.max_poll_interval));
     ZTM_TRY_ASSIGN(current, get_order(order.url));
   }
   if (current.status == "ready") {
@@ -233,7 +239,8 @@ Result<AcmeOrder> AcmeClient::finalize(const AcmeOrder& order, ByteView csr_der)
     ZTM_TRY_ASSIGN(current, parse_order(res.json, order.url));
     while (current.status == "processing") {
       const auto wait = retry_after(res);
-      if (Clock::now() + wait > deadline) return fail(Errc::timeout, "acme: order still processing");
+      if (Clock::now() + wait > deadline)
+        return fail(Errc::timeout, "acme: order still processing");
       std::this_thread::sleep_for(wait);
       ZTM_TRY_ASSIGN(res, post(order.url, ""));
       ZTM_TRY_ASSIGN(current, parse_order(res.json, order.url));

@@ -37,19 +37,26 @@ class FakeAcme {
  private:
   http::Response problem(int status, const std::string& type, const std::string& detail,
                          json extra = json::object()) {
-    json body = {{"type", "urn:ietf:params:acme:error:" + type}, {"detail", detail}, {"status", status}};
+    json body = {
+        {"type", "urn:ietf:params:acme:error:" + type}, {"detail", detail}, {"status", status}};
     for (const auto& [k, v] : extra.items()) body[k] = v;
-    return http::Response{status,
-                          {{"Content-Type", "application/problem+json"}, {"Replay-Nonce", fresh_nonce()}},
-                          body.dump()};
+    return http::Response{
+        status,
+        {{"Content-Type", "application/problem+json"}, {"Replay-Nonce", fresh_nonce()}},
+        body.dump()};
   }
-  std::string fresh_nonce() { return base64url_encode(as_bytes("nonce-" + std::to_string(++nonce_counter_))); }
+  std::string fresh_nonce() {
+    return base64url_encode(as_bytes("nonce-" + std::to_string(++nonce_counter_)));
+  }
 
   http::Response handle(const http::Request& r) {
     std::lock_guard lock(mutex_);
     if (r.target == "/dir") {
-      return {200, {{"Content-Type", "application/json"}},
-              json{{"newNonce", url("/nonce")}, {"newAccount", url("/account")}, {"newOrder", url("/order")},
+      return {200,
+              {{"Content-Type", "application/json"}},
+              json{{"newNonce", url("/nonce")},
+                   {"newAccount", url("/account")},
+                   {"newOrder", url("/order")},
                    {"meta", {{"termsOfService", url("/tos")}}}}
                   .dump()};
     }
@@ -70,18 +77,22 @@ class FakeAcme {
       return problem(400, "badNonce", "JWS has an invalid anti-replay nonce");
     }
     if (r.target == "/account") {
-      return {201, {{"Location", url("/acct/1")}, {"Replay-Nonce", fresh_nonce()}},
-              json{{"status", "valid"}, {"contact", json::array({"mailto:a@example.test"})}}.dump()};
+      return {
+          201,
+          {{"Location", url("/acct/1")}, {"Replay-Nonce", fresh_nonce()}},
+          json{{"status", "valid"}, {"contact", json::array({"mailto:a@example.test"})}}.dump()};
     }
     if (r.target == "/order") {
       return problem(400, "rejectedIdentifier", "policy forbids these names",
-                     {{"subproblems", json::array({{{"type", "urn:ietf:params:acme:error:rejectedIdentifier"},
-                                                    {"detail", "not ours"},
-                                                    {"identifier", {{"type", "dns"}, {"value", "bad.test"}}}}})}});
+                     {{"subproblems",
+                       json::array({{{"type", "urn:ietf:params:acme:error:rejectedIdentifier"},
+                                     {"detail", "not ours"},
+                                     {"identifier", {{"type", "dns"}, {"value", "bad.test"}}}}})}});
     }
     if (r.target == "/authz/1") {
       std::string status = "pending";
-      json challenge = {{"type", "http-01"}, {"url", url("/chall/1")}, {"status", "pending"}, {"token", "tok"}};
+      json challenge = {
+          {"type", "http-01"}, {"url", url("/chall/1")}, {"status", "pending"}, {"token", "tok"}};
       if (pending_polls > 0) {
         --pending_polls;
       } else if (fail_authorization) {
@@ -93,7 +104,8 @@ class FakeAcme {
         status = "valid";
         challenge["status"] = "valid";
       }
-      return {200, {{"Replay-Nonce", fresh_nonce()}, {"Retry-After", retry_after}},
+      return {200,
+              {{"Replay-Nonce", fresh_nonce()}, {"Retry-After", retry_after}},
               json{{"status", status},
                    {"identifier", {{"type", "dns"}, {"value", "d.example.test"}}},
                    {"challenges", json::array({challenge})}}
@@ -109,7 +121,8 @@ class FakeAcme {
   std::string base_;
 };
 
-AcmeClient connect_to(const FakeAcme& fake, crypto::SignatureScheme scheme = crypto::SignatureScheme::ed25519) {
+AcmeClient connect_to(const FakeAcme& fake,
+                      crypto::SignatureScheme scheme = crypto::SignatureScheme::ed25519) {
   AcmeClientOptions o;
   o.directory_url = fake.url("/dir");
   o.default_poll_interval = std::chrono::milliseconds(10);
@@ -123,7 +136,8 @@ AcmeClient connect_to(const FakeAcme& fake, crypto::SignatureScheme scheme = cry
 
 TEST(AcmeClient, ReadsDirectoryAndRegistersWithBothKeyTypes) {
   FakeAcme fake;
-  for (auto scheme : {crypto::SignatureScheme::ed25519, crypto::SignatureScheme::ecdsa_secp256r1_sha256}) {
+  for (auto scheme :
+       {crypto::SignatureScheme::ed25519, crypto::SignatureScheme::ecdsa_secp256r1_sha256}) {
     auto client = connect_to(fake, scheme);
     EXPECT_EQ(client.directory().terms_of_service, fake.url("/tos"));
     auto account = client.new_account({"mailto:a@example.test"});
@@ -164,7 +178,8 @@ TEST(AcmeClient, ProblemDocumentsBecomeTypedErrors) {
   auto order = client.new_order({{"dns", "bad.test"}});
   ASSERT_FALSE(order);
   EXPECT_EQ(order.error().code, Errc::untrusted);
-  EXPECT_NE(order.error().message.find("rejectedIdentifier: policy forbids these names"), std::string::npos)
+  EXPECT_NE(order.error().message.find("rejectedIdentifier: policy forbids these names"),
+            std::string::npos)
       << order.error().message;
   EXPECT_NE(order.error().message.find("bad.test"), std::string::npos);
   ASSERT_TRUE(client.last_problem());
@@ -202,7 +217,8 @@ TEST(AcmeClient, PollingIsBoundedByTheTimeout) {
   o.directory_url = fake.url("/dir");
   o.max_poll_interval = std::chrono::milliseconds(50);
   o.poll_timeout = std::chrono::milliseconds(300);
-  auto client = AcmeClient::connect(o, *crypto::SignaturePrivateKey::generate(crypto::SignatureScheme::ed25519));
+  auto client = AcmeClient::connect(
+      o, *crypto::SignaturePrivateKey::generate(crypto::SignatureScheme::ed25519));
   ASSERT_TRUE(client);
   ASSERT_TRUE(client->new_account({}));
   fake.pending_polls = 1000;
@@ -226,10 +242,12 @@ TEST(AcmeClient, RefusesAccountKeysJwsCannotExpress) {
 }
 
 TEST(AcmeRetryAfter, SecondsAndHttpDates) {
-  const auto now = std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
+  const auto now =
+      std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
   EXPECT_EQ(parse_retry_after("120", now), std::chrono::milliseconds(120'000));
   EXPECT_EQ(parse_retry_after(" 0 ", now), std::chrono::milliseconds(0));
-  EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now), std::chrono::milliseconds(10'000));
+  EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now),
+            std::chrono::milliseconds(10'000));
   EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:27 GMT", now), std::chrono::milliseconds(0));
   EXPECT_FALSE(parse_retry_after("soon", now));
   EXPECT_FALSE(parse_retry_after("-5", now));

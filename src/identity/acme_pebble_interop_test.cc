@@ -101,7 +101,9 @@ TEST(AcmePebble, Dns01EnrollmentThroughChalltestsrvIsVerified) {
     pebble->set_txt(record, value);
     return ok();
   };
-  o.dns01.cleanup = [&](const std::string& record, const std::string&) { pebble->clear_txt(record); };
+  o.dns01.cleanup = [&](const std::string& record, const std::string&) {
+    pebble->clear_txt(record);
+  };
   auto e = enroll(o);
   ASSERT_TRUE(e) << e.error().what() << "\nprogress:\n" << joined(log) << pebble->logs();
   EXPECT_EQ(published, std::vector<std::string>{"_acme-challenge.room-7.example.test."});
@@ -131,7 +133,8 @@ TEST(AcmePebble, Dns01CommandHookIsRunWithRecordAndValue) {
   ASSERT_TRUE(e) << e.error().what() << "\nprogress:\n" << joined(log);
   const std::string args = ztm_test::read_text(args_file);
   EXPECT_EQ(args.rfind("present _acme-challenge.hooked.example.test. ", 0), 0u) << args;
-  EXPECT_NE(args.find("\ncleanup _acme-challenge.hooked.example.test. "), std::string::npos) << args;
+  EXPECT_NE(args.find("\ncleanup _acme-challenge.hooked.example.test. "), std::string::npos)
+      << args;
   // A failing hook stops the enrollment with io_error.
   o.dns01 = dns01_command_hook("false");
   o.identifiers = {{"dns", "hooked2.example.test"}};
@@ -211,10 +214,12 @@ TEST(AcmePebble, ZtmeetEnrollCommandWithHttp01AndDns01Hook) {
   ztm_test::TempDir dir{"ztm-cli"};
   const std::string out = (dir.path() / "id").string();
   const std::string log = (dir.path() / "log").string();
-  const std::string common = "'" + ztmeet_binary().string() + "' enroll --server " + pebble->directory_url() +
-                             " --ca-bundle '" + pebble->ca_bundle() + "' --suite 1 --out '" + out + "'";
-  const std::string http = common + " --domain cli.example.test --challenge http-01 --http-address 127.0.0.1" +
-                           " --http-port " + std::to_string(pebble->http01_port());
+  const std::string common = "'" + ztmeet_binary().string() + "' enroll --server " +
+                             pebble->directory_url() + " --ca-bundle '" + pebble->ca_bundle() +
+                             "' --suite 1 --out '" + out + "'";
+  const std::string http =
+      common + " --domain cli.example.test --challenge http-01 --http-address 127.0.0.1" +
+      " --http-port " + std::to_string(pebble->http01_port());
   ASSERT_EQ(ztm_test::run_command(http + " > '" + log + "' 2>&1"), 0) << ztm_test::read_text(log);
   const std::string output = ztm_test::read_text(log);
   EXPECT_NE(output.find("creating order for dns:cli.example.test"), std::string::npos) << output;
@@ -230,7 +235,8 @@ TEST(AcmePebble, ZtmeetEnrollCommandWithHttp01AndDns01Hook) {
   // A second run finds a certificate not yet due and leaves it alone.
   const std::string chain_before = ztm_test::read_text(std::filesystem::path(out) / kChainFile);
   ASSERT_EQ(ztm_test::run_command(http + " > '" + log + "' 2>&1"), 0);
-  EXPECT_NE(ztm_test::read_text(log).find("not yet due"), std::string::npos) << ztm_test::read_text(log);
+  EXPECT_NE(ztm_test::read_text(log).find("not yet due"), std::string::npos)
+      << ztm_test::read_text(log);
   EXPECT_EQ(ztm_test::read_text(std::filesystem::path(out) / kChainFile), chain_before);
 
   // dns-01 through a real hook script that drives challtestsrv with curl; --force
@@ -247,15 +253,17 @@ TEST(AcmePebble, ZtmeetEnrollCommandWithHttp01AndDns01Hook) {
       << pebble->challtestsrv_url() << "/clear-txt ;;\nesac\n";
   }
   std::filesystem::permissions(hook, std::filesystem::perms::owner_all);
-  const std::string dns = common + " --domain cli.example.test --challenge dns-01 --force --dns-hook '" +
+  const std::string dns = common +
+                          " --domain cli.example.test --challenge dns-01 --force --dns-hook '" +
                           hook.string() + "'";
   ASSERT_EQ(ztm_test::run_command(dns + " > '" + log + "' 2>&1"), 0) << ztm_test::read_text(log);
   EXPECT_NE(ztm_test::read_text(std::filesystem::path(out) / kChainFile), chain_before);
 
   // Clear errors: an unreachable server fails with a message and a non-zero status.
-  const std::string bad = "'" + ztmeet_binary().string() +
-                          "' enroll --server https://127.0.0.1:1/dir --domain x.example.test --out '" + out +
-                          "' --force";
+  const std::string bad =
+      "'" + ztmeet_binary().string() +
+      "' enroll --server https://127.0.0.1:1/dir --domain x.example.test --out '" + out +
+      "' --force";
   EXPECT_NE(ztm_test::run_command(bad + " > '" + log + "' 2>&1"), 0);
   EXPECT_NE(ztm_test::read_text(log).find("ztmeet enroll: error: io_error"), std::string::npos)
       << ztm_test::read_text(log);

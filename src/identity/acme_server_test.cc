@@ -296,9 +296,15 @@ TEST_F(AcmeServerTest, ProviderTokenForAnotherAccountIssuesNothing) {
   ASSERT_TRUE(answered->error.has_value());
   EXPECT_EQ(answered->error->acme_type(), "unauthorized");
   auto csr = make_csr(new_key(), Identity::user("alice@example.test"));
-  auto finalized = mallory.finalize(*order, *csr);
-  EXPECT_FALSE(finalized.has_value());
-  EXPECT_EQ(mallory.last_problem()->acme_type(), "orderNotReady");
+  auto current = mallory.get_order(order->url);
+  ASSERT_TRUE(current.has_value());
+  EXPECT_EQ(current->status, "invalid");
+  EXPECT_FALSE(mallory.finalize(*order, *csr).has_value());
+  // The server itself refuses to finalize (the client above may stop earlier).
+  RawAcme raw{*env_};
+  auto direct = raw.post(mallory.account_key(), order->finalize,
+                         json{{"csr", base64url_encode(*csr)}}.dump(), mallory.account_url());
+  EXPECT_EQ(RawAcme::problem_type(direct), "orderNotReady");
 }
 
 TEST_F(AcmeServerTest, CsrMustNameTheOrderedIdentity) {

@@ -38,7 +38,8 @@ AcmeProblem parse_problem_at(const json& j, int http_status, int depth) {
   if (auto id = j.find("identifier"); id != j.end()) {
     if (auto parsed = parse_identifier(*id)) p.identifier = *parsed;
   }
-  if (auto subs = j.find("subproblems"); depth < kMaxProblemDepth && subs != j.end() && subs->is_array()) {
+  if (auto subs = j.find("subproblems");
+      depth < kMaxProblemDepth && subs != j.end() && subs->is_array()) {
     for (const auto& s : *subs) {
       if (s.is_object()) p.subproblems.push_back(parse_problem_at(s, http_status, depth + 1));
     }
@@ -179,7 +180,8 @@ Result<AcmeOrder> parse_order(const json& j, std::string url) {
     o.identifiers.push_back(std::move(identifier));
   }
   auto authzs = j.find("authorizations");
-  if (authzs == j.end() || !authzs->is_array()) return tl::unexpected(bad("order", "authorizations"));
+  if (authzs == j.end() || !authzs->is_array())
+    return tl::unexpected(bad("order", "authorizations"));
   for (const auto& a : *authzs) {
     if (!a.is_string()) return tl::unexpected(bad("order", "authorizations"));
     o.authorizations.push_back(a.get<std::string>());

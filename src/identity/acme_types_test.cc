@@ -28,7 +28,9 @@ TEST(AcmeTypes, ParsesAnOrderAndRejectsMissingMembers) {
 }
 
 TEST(AcmeTypes, ChallengeKeepsUnknownMembersForExtensions) {
-  const json j = {{"type", "sso-01"}, {"url", "https://ca/ch/1"}, {"status", "pending"},
+  const json j = {{"type", "sso-01"},
+                  {"url", "https://ca/ch/1"},
+                  {"status", "pending"},
                   {"authorization_endpoint", "https://idp/auth"}};
   auto c = parse_challenge(j);
   ASSERT_TRUE(c);
@@ -37,7 +39,8 @@ TEST(AcmeTypes, ChallengeKeepsUnknownMembersForExtensions) {
 }
 
 TEST(AcmeTypes, ProblemMapping) {
-  const json j = json::parse(R"({"type":"urn:ietf:params:acme:error:rateLimited","detail":"slow down"})");
+  const json j =
+      json::parse(R"({"type":"urn:ietf:params:acme:error:rateLimited","detail":"slow down"})");
   const AcmeProblem p = parse_problem(j, 429);
   EXPECT_EQ(p.status, 429);
   EXPECT_EQ(p.acme_type(), "rateLimited");
@@ -50,7 +53,9 @@ TEST(AcmeTypes, ProblemMapping) {
 }
 
 TEST(AcmeTypes, DirectoryNeedsItsCoreUrls) {
-  auto d = parse_directory(json{{"newNonce", "n"}, {"newAccount", "a"}, {"newOrder", "o"},
+  auto d = parse_directory(json{{"newNonce", "n"},
+                                {"newAccount", "a"},
+                                {"newOrder", "o"},
                                 {"meta", {{"externalAccountRequired", true}}}});
   ASSERT_TRUE(d);
   EXPECT_TRUE(d->external_account_required);

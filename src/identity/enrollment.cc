@@ -27,7 +27,8 @@ class Http01Responder {
     so.address = options.address;
     so.port = options.port;
     so.max_request_body_bytes = 0;
-    ZTM_TRY_ASSIGN(responder->server_, http::HttpServer::start(so, [r = responder.get()](const http::Request& req) {
+    ZTM_TRY_ASSIGN(responder->server_,
+                   http::HttpServer::start(so, [r = responder.get()](const http::Request& req) {
                      return r->answer(req);
                    }));
     return responder;
@@ -70,13 +71,23 @@ std::string dns01_record_name(const AcmeIdentifier& identifier) {
 Result<Identity> csr_identity(const AcmeIdentifier& identifier) {
   if (identifier.type == "dns") return Identity::device(identifier.value);
   if (identifier.type == "email") return Identity::user(identifier.value);
-  return fail(Errc::unsupported, "enroll: ztmeet credentials name a dns or email identity, not " +
-                                     identifier.type);
+  return fail(Errc::unsupported,
+              "enroll: ztmeet credentials name a dns or email identity, not " + identifier.type);
 }
 
-// Solves one authorization with the configured challenge type.
-Result<void> solve(AcmeClient& client, const EnrollmentOptions& options, const AcmeAuthorization& authz,
-                   Http01Responder* responder) {
+// respond_and_wait tells the server to validate and waits for the authorization's
+// verdict.
+Result<void> respond_and_wait(AcmeClient& client, const AcmeChallenge& challenge,
+                              const json& payload, const std::string& authorization_url) {
+  ZTM_TRY(client.respond_to_challenge(challenge, payload));
+  ZTM_TRY(client.wait_for_authorization(authorization_url));
+  return ok();
+}
+
+// solve proves control of one authorization's identifier with the configured
+// challenge type.
+Result<void> solve(AcmeClient& client, const EnrollmentOptions& options,
+                   const AcmeAuthorization& authz, Http01Responder* responder) {
   const AcmeChallenge* challenge = nullptr;
   std::string offered;
   for (const auto& c : authz.challenges) {
@@ -88,13 +99,11 @@ Result<void> solve(AcmeClient& client, const EnrollmentOptions& options, const A
                                        authz.identifier.value + ", not " + options.challenge_type);
   }
   const std::string key_authorization = client.key_authorization(challenge->token);
-  json payload = json::object();
   if (options.challenge_type == "http-01") {
     responder->add(challenge->token, key_authorization);
-    auto result = client.respond_to_challenge(*challenge, payload);
-    if (result) result = client.wait_for_authorization(authz.url).map([&](auto&&) { return *result; });
+    Result<void> outcome = respond_and_wait(client, *challenge, json::object(), authz.url);
     responder->remove(challenge->token);
-    return result.map([](auto&&) {});
+    return outcome;
   }
   if (options.challenge_type == "dns-01") {
     if (!options.dns01.present) return fail(Errc::invalid_argument, "enroll: dns-01 needs a hook");
@@ -102,19 +111,16 @@ Result<void> solve(AcmeClient& client, const EnrollmentOptions& options, const A
     const std::string value = client.dns01_txt_value(challenge->token);
     if (options.acme.progress) options.acme.progress("publishing TXT record " + record);
     ZTM_TRY(options.dns01.present(record, value));
-    auto result = client.respond_to_challenge(*challenge, payload);
-    Result<void> outcome = result ? client.wait_for_authorization(authz.url).map([](auto&&) {})
-                                  : Result<void>(tl::unexpected(result.error()));
+    Result<void> outcome = respond_and_wait(client, *challenge, json::object(), authz.url);
     if (options.dns01.cleanup) options.dns01.cleanup(record, value);
     return outcome;
   }
   if (!options.extension) {
-    return fail(Errc::unsupported, "enroll: no solver for challenge type " + options.challenge_type);
+    return fail(Errc::unsupported,
+                "enroll: no solver for challenge type " + options.challenge_type);
   }
-  ZTM_TRY_ASSIGN(payload, options.extension(*challenge, authz.identifier, key_authorization));
-  ZTM_TRY(client.respond_to_challenge(*challenge, payload));
-  ZTM_TRY(client.wait_for_authorization(authz.url));
-  return ok();
+  ZTM_TRY_ASSIGN(json payload, options.extension(*challenge, authz.identifier, key_authorization));
+  return respond_and_wait(client, *challenge, payload, authz.url);
 }
 
 }  // namespace
@@ -143,8 +149,8 @@ Result<Enrollment> enroll(const EnrollmentOptions& options) {
   std::optional<crypto::SignaturePrivateKey> account_key = options.account_key;
   if (!account_key) {
     progress("generating an ACME account key (P-256)");
-    ZTM_TRY_ASSIGN(account_key,
-                   crypto::SignaturePrivateKey::generate(crypto::SignatureScheme::ecdsa_secp256r1_sha256));
+    ZTM_TRY_ASSIGN(account_key, crypto::SignaturePrivateKey::generate(
+                                    crypto::SignatureScheme::ecdsa_secp256r1_sha256));
   }
   ZTM_TRY_ASSIGN(AcmeClient client, AcmeClient::connect(options.acme, *account_key));
   ZTM_TRY(client.new_account(options.contact));
@@ -180,7 +186,8 @@ Result<Enrollment> enroll(const EnrollmentOptions& options) {
   // The CA must have certified our key, not some other one.
   ZTM_TRY_ASSIGN(auto chain, parse_pem_certificates(chain_pem));
   ZTM_TRY_ASSIGN(auto leaf_key, leaf_public_key(chain.front()));
-  if (leaf_key.scheme != signature_key->scheme() || !equal(leaf_key.public_key, signature_key->public_key())) {
+  if (leaf_key.scheme != signature_key->scheme() ||
+      !equal(leaf_key.public_key, signature_key->public_key())) {
     return fail(Errc::protocol_violation, "enroll: the issued certificate is for another key");
   }
   progress("issued: " + chain.front().subject() + ", valid until " +
@@ -188,8 +195,12 @@ Result<Enrollment> enroll(const EnrollmentOptions& options) {
                               chain.front().not_after().time_since_epoch())
                               .count()) +
            " (Unix time)");
-  return Enrollment{std::move(*signature_key), std::move(*account_key), std::move(chain_pem),
-                    client.account_url(), order.url, client.retried_bad_nonces()};
+  return Enrollment{std::move(*signature_key),
+                    std::move(*account_key),
+                    std::move(chain_pem),
+                    client.account_url(),
+                    order.url,
+                    client.retried_bad_nonces()};
 }
 
 }  // namespace ztm::identity

@@ -27,7 +27,8 @@ TEST(EnrollmentStorage, PrivateKeysAreWrittenWithMode0600AndReadBack) {
     const std::string text = ztm_test::read_text(file);
     EXPECT_EQ(text.rfind("-----BEGIN PRIVATE KEY-----\n", 0), 0u);
     // openssl agrees it is a well-formed PKCS#8 key.
-    EXPECT_EQ(ztm_test::run_command("openssl pkey -in '" + file.string() + "' -noout 2>/dev/null"), 0);
+    EXPECT_EQ(ztm_test::run_command("openssl pkey -in '" + file.string() + "' -noout 2>/dev/null"),
+              0);
     auto back = read_private_key_pem(file);
     ASSERT_TRUE(back) << back.error().what();
     EXPECT_EQ(back->scheme(), scheme);

@@ -132,12 +132,14 @@ Result<PublicJwk> parse_jwk(const json& jwk) {
   if (!jwk.is_object()) return tl::unexpected(malformed("jwk: not an object"));
   if (jwk.contains("d")) return tl::unexpected(malformed("jwk: contains a private key"));
   ZTM_TRY_ASSIGN(std::string kty, string_member(jwk, "kty"));
-  if (kty != "EC" && kty != "OKP") return fail(Errc::unsupported, "jwk: key type " + kty + " not supported");
+  if (kty != "EC" && kty != "OKP")
+    return fail(Errc::unsupported, "jwk: key type " + kty + " not supported");
   ZTM_TRY_ASSIGN(std::string crv, string_member(jwk, "crv"));
   PublicJwk out;
   if (kty == "OKP" && crv == "Ed25519") {
     ZTM_TRY_ASSIGN(Bytes x, b64_member(jwk, "x"));
-    if (x.size() != kEd25519KeyBytes) return fail(Errc::invalid_key, "jwk: Ed25519 x must be 32 bytes");
+    if (x.size() != kEd25519KeyBytes)
+      return fail(Errc::invalid_key, "jwk: Ed25519 x must be 32 bytes");
     out = PublicJwk{SignatureScheme::ed25519, std::move(x)};
   } else if (kty == "EC" && crv == "P-256") {
     ZTM_TRY_ASSIGN(Bytes x, b64_member(jwk, "x"));
@@ -171,7 +173,8 @@ Result<Bytes> ecdsa_der_to_raw(ByteView der, std::size_t field_bytes) {
   const unsigned char* p = der.data();
   std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(
       d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())), ECDSA_SIG_free);
-  if (!sig || p != der.data() + der.size()) return fail(Errc::invalid_encoding, "ecdsa: bad DER signature");
+  if (!sig || p != der.data() + der.size())
+    return fail(Errc::invalid_encoding, "ecdsa: bad DER signature");
   const BIGNUM* r = nullptr;
   const BIGNUM* s = nullptr;
   ECDSA_SIG_get0(sig.get(), &r, &s);
@@ -184,7 +187,8 @@ Result<Bytes> ecdsa_der_to_raw(ByteView der, std::size_t field_bytes) {
 }
 
 Result<Bytes> ecdsa_raw_to_der(ByteView raw) {
-  if (raw.empty() || raw.size() % 2 != 0) return fail(Errc::invalid_encoding, "ecdsa: odd raw signature");
+  if (raw.empty() || raw.size() % 2 != 0)
+    return fail(Errc::invalid_encoding, "ecdsa: odd raw signature");
   const int half = static_cast<int>(raw.size() / 2);
   std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(ECDSA_SIG_new(), ECDSA_SIG_free);
   BIGNUM* r = BN_bin2bn(raw.data(), half, nullptr);
@@ -220,14 +224,17 @@ Result<json> sign_jws(const crypto::SignaturePrivateKey& key, const JwsHeader& h
   if (alg == JwsAlgorithm::es256) {
     ZTM_TRY_ASSIGN(signature, ecdsa_der_to_raw(signature, kP256FieldBytes));
   }
-  return json{{"protected", protected_b64}, {"payload", payload_b64},
+  return json{{"protected", protected_b64},
+              {"payload", payload_b64},
               {"signature", base64url_encode(signature)}};
 }
 
 Result<ParsedJws> parse_jws(std::string_view body, const JwsLimits& limits) {
-  if (body.size() > limits.max_body_bytes) return fail(Errc::length_too_large, "jws: body too large");
+  if (body.size() > limits.max_body_bytes)
+    return fail(Errc::length_too_large, "jws: body too large");
   const json outer = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (outer.is_discarded() || !outer.is_object()) return tl::unexpected(malformed("body: not a JSON object"));
+  if (outer.is_discarded() || !outer.is_object())
+    return tl::unexpected(malformed("body: not a JSON object"));
   for (const auto& [name, value] : outer.items()) {
     if (name != "protected" && name != "payload" && name != "signature") {
       // RFC 8555 §6.2: no unprotected header, and only one signature (flattened).
@@ -241,9 +248,11 @@ Result<ParsedJws> parse_jws(std::string_view body, const JwsLimits& limits) {
   ZTM_TRY_ASSIGN(Bytes payload, b64_member(outer, "payload"));
 
   ParsedJws out;
-  out.protected_header = json::parse(protected_bytes.begin(), protected_bytes.end(), nullptr, false);
+  out.protected_header =
+      json::parse(protected_bytes.begin(), protected_bytes.end(), nullptr, false);
   const json& h = out.protected_header;
-  if (h.is_discarded() || !h.is_object()) return tl::unexpected(malformed("protected: not a JSON object"));
+  if (h.is_discarded() || !h.is_object())
+    return tl::unexpected(malformed("protected: not a JSON object"));
   ZTM_TRY_ASSIGN(std::string alg, string_member(h, "alg"));
   if (alg == "ES256") {
     out.alg = JwsAlgorithm::es256;
@@ -253,11 +262,13 @@ Result<ParsedJws> parse_jws(std::string_view body, const JwsLimits& limits) {
     // "none" and the HMAC algorithms are forbidden by §6.2; others we do not offer.
     return fail(Errc::unsupported, "jws.alg: \"" + alg + "\" not accepted");
   }
-  if (h.contains("crit")) return tl::unexpected(malformed("crit: no critical extensions are understood"));
+  if (h.contains("crit"))
+    return tl::unexpected(malformed("crit: no critical extensions are understood"));
   ZTM_TRY_ASSIGN(out.url, string_member(h, "url"));
   if (h.contains("nonce")) {
     ZTM_TRY_ASSIGN(std::string nonce, string_member(h, "nonce"));
-    if (nonce.empty() || !base64url_decode(nonce)) return tl::unexpected(malformed("nonce: not base64url"));
+    if (nonce.empty() || !base64url_decode(nonce))
+      return tl::unexpected(malformed("nonce: not base64url"));
     out.nonce = std::move(nonce);
   } else if (limits.require_nonce) {
     return tl::unexpected(malformed("nonce: missing"));
@@ -286,7 +297,8 @@ Result<VerifiedJws> verify_jws(ParsedJws jws, const PublicJwk& key) {
     }
     ZTM_TRY_ASSIGN(signature, ecdsa_raw_to_der(signature));
   }
-  auto verified = crypto::verify(key.scheme, key.public_key, as_bytes(jws.signing_input), signature);
+  auto verified =
+      crypto::verify(key.scheme, key.public_key, as_bytes(jws.signing_input), signature);
   if (!verified) {
     if (verified.error().code == Errc::invalid_key) return tl::unexpected(verified.error());
     return fail(Errc::authentication_failed, "jws.signature: does not verify");

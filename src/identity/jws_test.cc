@@ -53,8 +53,9 @@ TEST(Jws, Rfc8037Ed25519Example) {
   const std::string input = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc";
   auto sig = key->sign(as_bytes(input));
   ASSERT_TRUE(sig);
-  EXPECT_EQ(base64url_encode(*sig),
-            "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg");
+  EXPECT_EQ(
+      base64url_encode(*sig),
+      "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg");
 
   ParsedJws parsed;
   parsed.alg = JwsAlgorithm::eddsa;
@@ -88,7 +89,8 @@ TEST_P(JwsBoth, SignParseVerifyWithJwkAndKid) {
   EXPECT_EQ(verified->key(), jwk);
 
   // POST-as-GET with kid: empty payload.
-  auto get = sign_jws(key, {"https://ca.test/acme/order/1", "bm9uY2U", "https://ca.test/acct/7"}, "");
+  auto get =
+      sign_jws(key, {"https://ca.test/acme/order/1", "bm9uY2U", "https://ca.test/acct/7"}, "");
   ASSERT_TRUE(get);
   EXPECT_EQ((*get)["payload"], "");
   auto parsed_get = parse_jws(get->dump());
@@ -110,7 +112,8 @@ TEST_P(JwsBoth, SignParseVerifyWithJwkAndKid) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Keys, JwsBoth,
-                         ::testing::Values(SignatureScheme::ecdsa_secp256r1_sha256, SignatureScheme::ed25519));
+                         ::testing::Values(SignatureScheme::ecdsa_secp256r1_sha256,
+                                           SignatureScheme::ed25519));
 
 TEST(Jws, AlgorithmMustMatchTheKey) {
   auto ec = make_key(SignatureScheme::ecdsa_secp256r1_sha256);
@@ -122,7 +125,8 @@ TEST(Jws, AlgorithmMustMatchTheKey) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::unsupported);
   auto p384 = make_key(SignatureScheme::ecdsa_secp384r1_sha384);
-  EXPECT_EQ(sign_jws(p384, {"https://x.test/", "bm9uY2U", "k"}, "").error().code, Errc::unsupported);
+  EXPECT_EQ(sign_jws(p384, {"https://x.test/", "bm9uY2U", "k"}, "").error().code,
+            Errc::unsupported);
 }
 
 TEST(Jws, EcdsaDerAndRawConvert) {
@@ -150,7 +154,8 @@ std::string body_with(const json& header, const json& extra = json::object(),
 TEST(Jws, MalformedRequestsAreRejectedWithTypedErrors) {
   auto key = make_key(SignatureScheme::ed25519);
   const json jwk = jwk_to_json(*public_jwk(key));
-  const json good = {{"alg", "EdDSA"}, {"nonce", "bm9uY2U"}, {"url", "https://x.test/"}, {"kid", "k"}};
+  const json good = {
+      {"alg", "EdDSA"}, {"nonce", "bm9uY2U"}, {"url", "https://x.test/"}, {"kid", "k"}};
   ASSERT_TRUE(parse_jws(body_with(good)));
 
   struct Case {
@@ -172,18 +177,25 @@ TEST(Jws, MalformedRequestsAreRejectedWithTypedErrors) {
   json private_jwk = jwk;
   private_jwk["d"] = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
   json rsa_jwk = {{"kty", "RSA"}, {"n", "AQAB"}, {"e", "AQAB"}};
-  json off_curve = {{"kty", "EC"}, {"crv", "P-256"}, {"x", b64(std::string(32, 'x'))}, {"y", b64(std::string(32, 'y'))}};
+  json off_curve = {{"kty", "EC"},
+                    {"crv", "P-256"},
+                    {"x", b64(std::string(32, 'x'))},
+                    {"y", b64(std::string(32, 'y'))}};
   json jwk_header = without("kid");
   const std::vector<Case> cases = {
       {"not json", "{", Errc::protocol_violation},
       {"array", "[]", Errc::protocol_violation},
-      {"unprotected header", body_with(good, {{"header", json::object()}}), Errc::protocol_violation},
-      {"signatures member", body_with(good, {{"signatures", json::array()}}), Errc::protocol_violation},
+      {"unprotected header", body_with(good, {{"header", json::object()}}),
+       Errc::protocol_violation},
+      {"signatures member", body_with(good, {{"signatures", json::array()}}),
+       Errc::protocol_violation},
       {"protected not base64url", R"({"protected":"e30=","payload":"","signature":"AAAA"})",
        Errc::protocol_violation},
-      {"protected not an object", json{{"protected", b64("[1]")}, {"payload", ""}, {"signature", ""}}.dump(),
+      {"protected not an object",
+       json{{"protected", b64("[1]")}, {"payload", ""}, {"signature", ""}}.dump(),
        Errc::protocol_violation},
-      {"payload not a string", json{{"protected", b64(good.dump())}, {"payload", 1}, {"signature", ""}}.dump(),
+      {"payload not a string",
+       json{{"protected", b64(good.dump())}, {"payload", 1}, {"signature", ""}}.dump(),
        Errc::protocol_violation},
       {"alg none", body_with(with("alg", "none")), Errc::unsupported},
       {"alg HS256", body_with(with("alg", "HS256")), Errc::unsupported},
@@ -196,10 +208,23 @@ TEST(Jws, MalformedRequestsAreRejectedWithTypedErrors) {
       {"jwk and kid", body_with(both), Errc::protocol_violation},
       {"neither jwk nor kid", body_with(without("kid")), Errc::protocol_violation},
       {"crit", body_with(with("crit", json::array({"x"}))), Errc::protocol_violation},
-      {"private jwk", body_with([&] { json h = jwk_header; h["jwk"] = private_jwk; return h; }()),
+      {"private jwk", body_with([&] {
+         json h = jwk_header;
+         h["jwk"] = private_jwk;
+         return h;
+       }()),
        Errc::protocol_violation},
-      {"rsa jwk", body_with([&] { json h = jwk_header; h["jwk"] = rsa_jwk; return h; }()), Errc::unsupported},
-      {"off-curve jwk", body_with([&] { json h = jwk_header; h["jwk"] = off_curve; return h; }()),
+      {"rsa jwk", body_with([&] {
+         json h = jwk_header;
+         h["jwk"] = rsa_jwk;
+         return h;
+       }()),
+       Errc::unsupported},
+      {"off-curve jwk", body_with([&] {
+         json h = jwk_header;
+         h["jwk"] = off_curve;
+         return h;
+       }()),
        Errc::invalid_key},
       {"too large", body_with(with("url", std::string(70000, 'u'))), Errc::length_too_large},
   };

@@ -125,8 +125,8 @@ TEST(Jwks, SkipsUnusableKeys) {
 }
 
 TEST(Pkce, MatchesRfc7636AppendixB) {
-  EXPECT_EQ(pkce_s256("dBjftJeZ4CVP-mJ92IZvdUoGQd2sRfK-0IsZeRnVsl4"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGKLgIS0fV");
+  EXPECT_EQ(pkce_s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
   Pkce a = make_pkce();
   Pkce b = make_pkce();
   EXPECT_EQ(a.verifier.size(), 43u);

@@ -65,8 +65,10 @@ std::uint32_t RatchetTree::member_count() const {
 }
 
 const LeafNode* RatchetTree::leaf(LeafIndex i) const {
+  // Compare the leaf index first: 2 * i wraps for untrusted indices >= 2^31.
+  if (i.value >= leaf_count().value) return nullptr;
   const NodeIndex n = i.node();
-  if (n.value >= width() || !nodes_[n.value]) return nullptr;
+  if (!nodes_[n.value]) return nullptr;
   return &nodes_[n.value]->leaf();
 }
 
@@ -95,6 +97,9 @@ bool RatchetTree::append_resolution_capped(NodeIndex n, std::vector<NodeIndex>& 
     out.push_back(n);
     if (!node->is_leaf()) {
       for (std::uint32_t u : node->parent().unmerged_leaves) {
+        // An entry naming no member is skipped here (it can never hold a key)
+        // and rejected by verify_unmerged_leaves.
+        if (leaf(LeafIndex{u}) == nullptr) continue;
         if (out.size() >= cap) return false;
         out.push_back(LeafIndex{u}.node());
       }

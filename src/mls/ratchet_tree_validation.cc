@@ -147,7 +147,9 @@ Result<void> RatchetTree::validate_leaf_against_tree(const LeafNode& leaf,
 Result<bool> RatchetTree::side_chains_to(NodeIndex p, NodeIndex c, NodeIndex s) const {
   const ParentNode& pn = *parent_node(p);
   std::size_t unmerged_under_c = 0;
-  for (std::uint32_t u : pn.unmerged_leaves) unmerged_under_c += subtree_contains_leaf(c, u);
+  for (std::uint32_t u : pn.unmerged_leaves) {
+    unmerged_under_c += leaf(LeafIndex{u}) != nullptr && subtree_contains_leaf(c, u);
+  }
   std::vector<NodeIndex> res;
   if (!append_resolution_capped(c, res, unmerged_under_c + 1)) return false;
   if (res.size() != unmerged_under_c + 1) return false;
@@ -198,7 +200,8 @@ Result<void> RatchetTree::verify_unmerged_leaves() const {
       if (k > 0 && unmerged[k - 1] >= u) {
         return violation("tree.unmerged_leaves_unsorted: node " + std::to_string(i));
       }
-      if (!subtree_contains_leaf(NodeIndex{i}, u) || leaf(LeafIndex{u}) == nullptr) {
+      if (u >= count.value || !subtree_contains_leaf(NodeIndex{i}, u) ||
+          leaf(LeafIndex{u}) == nullptr) {
         return violation("tree.unmerged_leaf_invalid: node " + std::to_string(i) + " lists leaf " +
                          std::to_string(u));
       }

@@ -117,10 +117,14 @@ Result<void> SecretTree::advance(HashRatchet& r) const {
   return ok();
 }
 
-void SecretTree::evict_old(HashRatchet& r) const {
+void SecretTree::evict_old(HashRatchet& r) {
   if (r.next_generation <= limits_.out_of_order_window) return;
   const std::uint32_t oldest_kept = r.next_generation - limits_.out_of_order_window;
-  r.skipped.erase(r.skipped.begin(), r.skipped.lower_bound(oldest_kept));
+  auto it = r.skipped.begin();
+  while (it != r.skipped.end() && it->first < oldest_kept) {
+    it = r.skipped.erase(it);
+    --retained_;
+  }
 }
 
 Result<RatchetKey> SecretTree::key_for(LeafIndex leaf, RatchetType type, std::uint32_t generation) {
@@ -144,9 +148,16 @@ Result<RatchetKey> SecretTree::key_for(LeafIndex leaf, RatchetType type, std::ui
                     " skips more than " + std::to_string(limits_.max_forward_jump) +
                     " generations");
   }
+  const std::uint32_t skipping = generation - r.next_generation;
+  if (skipping > limits_.max_retained_keys - std::min(retained_, limits_.max_retained_keys)) {
+    return fail(Errc::limit_exceeded,
+                "secret_tree.too_many_retained_keys: " + where(leaf, generation) +
+                    " would hold more than " + std::to_string(limits_.max_retained_keys) +
+                    " skipped keys");
+  }
   while (r.next_generation < generation) {
     ZTM_TRY_ASSIGN(auto skipped, derive_key(r));
-    r.skipped.insert_or_assign(r.next_generation, std::move(skipped));
+    if (r.skipped.insert_or_assign(r.next_generation, std::move(skipped)).second) ++retained_;
     ZTM_TRY(advance(r));
   }
   evict_old(r);
@@ -163,7 +174,7 @@ void SecretTree::consume(LeafIndex leaf, RatchetType type, std::uint32_t generat
     if (advance(r)) evict_old(r);
     return;
   }
-  r.skipped.erase(generation);
+  retained_ -= r.skipped.erase(generation);
 }
 
 Result<RatchetKey> SecretTree::next_send_key(LeafIndex own_leaf, RatchetType type) {
@@ -182,6 +193,7 @@ Result<RatchetKey> SecretTree::next_send_key(LeafIndex own_leaf, RatchetType typ
 void SecretTree::wipe() {
   nodes_.clear();
   ratchets_.clear();
+  retained_ = 0;
 }
 
 Result<SenderDataKey> derive_sender_data_key(const CipherSuite& suite,

@@ -89,7 +89,7 @@ TEST(SecretTree, KeyIsNotBurnedUntilConsumed) {
 }
 
 TEST(SecretTree, GenerationTooFarAheadIsRefused) {
-  auto tree = make_tree(LeafCount{2}, SecretTreeLimits{10, 10});
+  auto tree = make_tree(LeafCount{2}, SecretTreeLimits{10, 10, 100});
   auto far = tree.key_for(LeafIndex{0}, RatchetType::application, 11);
   ASSERT_FALSE(far);
   EXPECT_EQ(far.error().code, Errc::limit_exceeded);
@@ -101,7 +101,7 @@ TEST(SecretTree, GenerationTooFarAheadIsRefused) {
 }
 
 TEST(SecretTree, GenerationsBehindTheWindowAreWiped) {
-  auto tree = make_tree(LeafCount{2}, SecretTreeLimits{100, 4});
+  auto tree = make_tree(LeafCount{2}, SecretTreeLimits{100, 4, 100});
   ASSERT_TRUE(tree.key_for(LeafIndex{0}, RatchetType::application, 10));
   tree.consume(LeafIndex{0}, RatchetType::application, 10);
   // Head is 11: generations 7..10 are inside the window of 4, 0..6 are not.
@@ -110,6 +110,22 @@ TEST(SecretTree, GenerationsBehindTheWindowAreWiped) {
   EXPECT_EQ(old.error().code, Errc::unknown_key);
   EXPECT_NE(old.error().message.find("secret_tree.generation_too_old"), std::string::npos);
   EXPECT_TRUE(tree.key_for(LeafIndex{0}, RatchetType::application, 8));
+}
+
+TEST(SecretTree, RetainedKeysAreBoundedAcrossSenders) {
+  // One member forging sender data for many leaves cannot make us hold unbounded keys.
+  auto tree = make_tree(LeafCount{8}, SecretTreeLimits{50, 50, 120});
+  ASSERT_TRUE(tree.key_for(LeafIndex{0}, RatchetType::application, 50));  // holds 50
+  ASSERT_TRUE(tree.key_for(LeafIndex{1}, RatchetType::application, 50));  // holds 100
+  auto third = tree.key_for(LeafIndex{2}, RatchetType::application, 50);
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().code, Errc::limit_exceeded);
+  EXPECT_NE(third.error().message.find("too_many_retained_keys"), std::string::npos);
+  EXPECT_TRUE(tree.key_for(LeafIndex{2}, RatchetType::application, 20));  // 120: at the cap
+  // Consuming skipped keys frees room again.
+  for (std::uint32_t g = 0; g < 10; ++g) tree.consume(LeafIndex{0}, RatchetType::application, g);
+  EXPECT_TRUE(tree.key_for(LeafIndex{3}, RatchetType::application, 10));
+  EXPECT_FALSE(tree.key_for(LeafIndex{4}, RatchetType::application, 1));
 }
 
 TEST(SecretTree, LeafOutOfRange) {

@@ -187,6 +187,10 @@ Result<CreatedUpdatePath> create_update_path(RatchetTree& tree, LeafIndex sender
     return fail(Errc::invalid_argument,
                 "treekem.blank_sender: leaf " + std::to_string(sender.value) + " is blank");
   }
+  if (leaf_template.signature_key != signer.public_key()) {
+    return fail(Errc::invalid_argument,
+                "treekem.signer_mismatch: the leaf's signature key is not the signer's");
+  }
   const NodePath fdp = tree.filtered_direct_path(sender);
 
   // §7.4: one fresh secret; the leaf key and every path secret derive from it.

@@ -14,7 +14,6 @@ using internal::OsslPtr;
 namespace {
 
 constexpr char kExporterLabel[] = "EXTRACTOR-dtls_srtp";  // RFC 5764 §4.2
-constexpr char kSrtpProfiles[] = "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80";
 // ECDHE with ECDSA and an AEAD: what browsers offer with their ECDSA certificates.
 constexpr char kCiphers[] =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-GCM-SHA384";
@@ -149,6 +148,21 @@ Result<DtlsEndpoint> DtlsEndpoint::create(const DtlsCertificate& local, const Dt
       config.initial_retransmit_timeout > std::chrono::seconds(60)) {
     return fail(Errc::invalid_argument, "dtls: datagram size or retransmit timeout");
   }
+  std::string profiles;
+  for (SrtpProfile p : config.srtp_profiles) {
+    if (!profiles.empty()) profiles += ':';
+    switch (p) {
+      case SrtpProfile::aead_aes_128_gcm:
+        profiles += "SRTP_AEAD_AES_128_GCM";
+        break;
+      case SrtpProfile::aes128_cm_sha1_80:
+        profiles += "SRTP_AES128_CM_SHA1_80";
+        break;
+      default:
+        return fail(Errc::unsupported, "dtls: SRTP protection profile");
+    }
+  }
+  if (profiles.empty()) return fail(Errc::invalid_argument, "dtls: no SRTP profile");
   ERR_clear_error();
   auto impl = std::make_unique<Impl>();
   impl->config = config;
@@ -165,7 +179,7 @@ Result<DtlsEndpoint> DtlsEndpoint::create(const DtlsCertificate& local, const Dt
                           SSL_CTX_use_PrivateKey(ctx, local.impl().key.get()) == 1 &&
                           SSL_CTX_check_private_key(ctx) == 1 &&
                           // Note the inverted convention: this returns 0 on success.
-                          SSL_CTX_set_tlsext_use_srtp(ctx, kSrtpProfiles) == 0;
+                          SSL_CTX_set_tlsext_use_srtp(ctx, profiles.c_str()) == 0;
   if (!configured) return fail(Errc::crypto_failure, "dtls: context: " + openssl_errors());
   SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);

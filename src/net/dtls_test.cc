@@ -135,18 +135,22 @@ TEST(Dtls, ClientRejectsAnImpostorServer) {
 }
 
 TEST(Dtls, RetransmitsALostFlight) {
-  Pair p(std::nullopt, std::chrono::milliseconds(20));
-  ASSERT_TRUE(p.client->start(Clock::now()));
+  // OpenSSL times retransmissions on the real clock (decision 0023), so this test
+  // sleeps; 100 ms keeps it fast and far from scheduling noise.
+  Pair p(std::nullopt, std::chrono::milliseconds(100));
+  const auto t0 = Clock::now();
+  ASSERT_TRUE(p.client->start(t0));
   // The ClientHello is lost.
   int lost = 0;
   while (p.client->pop_datagram()) ++lost;
   ASSERT_GT(lost, 0);
   auto deadline = p.client->next_timeout();
   ASSERT_TRUE(deadline);
+  EXPECT_LE(*deadline, t0 + std::chrono::milliseconds(100));
   // Before the deadline nothing is resent.
-  ASSERT_TRUE(p.client->handle_timeout(Clock::now()));
+  ASSERT_TRUE(p.client->handle_timeout(t0));
   EXPECT_FALSE(p.client->pop_datagram());
-  std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
   ASSERT_TRUE(p.client->handle_timeout(Clock::now()));
   p.shuttle();
   EXPECT_EQ(p.client->state(), DtlsState::connected) << p.client->failure();
@@ -178,10 +182,50 @@ TEST(Dtls, GarbageIsDiscardedAndTheHandshakeStillCompletes) {
   EXPECT_EQ(p.client->state(), DtlsState::connected);
 }
 
+TEST(Dtls, NegotiatesAesCmWhenTheClientOffersOnlyThat) {
+  Pair p;
+  DtlsConfig c;
+  c.role = SrtpRole::client;
+  c.remote_fingerprint = p.server_cert.fingerprint();
+  c.srtp_profiles = {SrtpProfile::aes128_cm_sha1_80};
+  p.client = DtlsEndpoint::create(p.client_cert, c).value();
+  ASSERT_TRUE(p.client->start(Clock::now()));
+  p.shuttle();
+  ASSERT_EQ(p.server->state(), DtlsState::connected) << p.server->failure();
+  auto ck = p.client->srtp_keys().value();
+  auto sk = p.server->srtp_keys().value();
+  EXPECT_EQ(ck.profile, SrtpProfile::aes128_cm_sha1_80);
+  EXPECT_EQ(sk.profile, SrtpProfile::aes128_cm_sha1_80);
+  EXPECT_EQ(ck.keying_material.size(), 60u);
+  EXPECT_TRUE(ck.keying_material == sk.keying_material);
+}
+
+TEST(Dtls, NoCommonSrtpProfileFails) {
+  Pair p;
+  DtlsConfig s;
+  s.role = SrtpRole::server;
+  s.remote_fingerprint = p.client_cert.fingerprint();
+  s.srtp_profiles = {SrtpProfile::aes128_cm_sha1_80};
+  p.server = DtlsEndpoint::create(p.server_cert, s).value();
+  DtlsConfig c;
+  c.role = SrtpRole::client;
+  c.remote_fingerprint = p.server_cert.fingerprint();
+  c.srtp_profiles = {SrtpProfile::aead_aes_128_gcm};
+  p.client = DtlsEndpoint::create(p.client_cert, c).value();
+  ASSERT_TRUE(p.client->start(Clock::now()));
+  p.shuttle();
+  // OpenSSL's server completes without use_srtp; the client must then refuse.
+  EXPECT_NE(p.client->state(), DtlsState::connected);
+  EXPECT_FALSE(p.client->srtp_keys());
+}
+
 TEST(Dtls, RejectsBadConfig) {
   const auto cert = DtlsCertificate::generate().value();
   DtlsConfig c;
   c.max_datagram_size = 100;
+  EXPECT_EQ(DtlsEndpoint::create(cert, c).error().code, Errc::invalid_argument);
+  c.max_datagram_size = 1200;
+  c.srtp_profiles.clear();
   EXPECT_EQ(DtlsEndpoint::create(cert, c).error().code, Errc::invalid_argument);
 }
 

@@ -137,8 +137,8 @@ TEST_P(PerSuite, ProtectAndUnprotectAllocateNothingPerFrame) {
     // In place: plaintext placed after the header, frame decrypted where it lies.
     const std::size_t header = send->next_header_size();
     std::copy(plaintext.begin(), plaintext.end(), frame.begin() + static_cast<long>(header));
-    auto in_place = send->protect(
-        ByteView(frame.data() + header, plaintext.size()), metadata, frame);
+    auto in_place =
+        send->protect(ByteView(frame.data() + header, plaintext.size()), metadata, frame);
     all_ok = all_ok && in_place.has_value();
     if (!in_place) break;
     auto opened_in_place = recv->unprotect(*in_place, metadata, *in_place);

@@ -183,7 +183,7 @@ TEST_P(ContextTest, CounterExhaustion) {
   const Bytes last = protect();
   EXPECT_EQ(decode_header(last)->header.ctr, std::numeric_limits<Counter>::max());
   EXPECT_EQ(last.size(), (Header{kKid, std::numeric_limits<Counter>::max()}.encoded_size()) +
-                            kPlaintext.size() + tag_size());
+                             kPlaintext.size() + tag_size());
   auto after = send_->protect(kPlaintext, kMetadata);
   ASSERT_FALSE(after);
   EXPECT_EQ(after.error().code, Errc::counter_exhausted);
@@ -234,8 +234,8 @@ TEST_P(ContextTest, InPlaceProtectWithPlaintextAfterTheHeader) {
   Bytes buffer(kPlaintext.size() + max_overhead);
   const std::size_t header = send_->next_header_size();
   std::copy(kPlaintext.begin(), kPlaintext.end(), buffer.begin() + static_cast<long>(header));
-  auto frame = send_->protect(ByteView(buffer.data() + header, kPlaintext.size()), kMetadata,
-                              buffer);
+  auto frame =
+      send_->protect(ByteView(buffer.data() + header, kPlaintext.size()), kMetadata, buffer);
   ASSERT_TRUE(frame);
   EXPECT_EQ(frame->data(), buffer.data());
   auto opened = unprotect(Bytes(frame->begin(), frame->end()));
@@ -272,6 +272,24 @@ TEST_P(ContextTest, OutputThatCutsIntoTheCiphertextIsRefused) {
   EXPECT_EQ(opened.error().code, Errc::invalid_argument);
 }
 
+TEST_P(ContextTest, OverlongMetadataIsRefusedOnReceive) {
+  const Bytes frame = protect();
+  const Bytes too_long(max_metadata_size + 1, 0);
+  EXPECT_EQ(unprotect(frame, too_long).error().code, Errc::limit_exceeded);
+  const Bytes longest(max_metadata_size, 0);
+  EXPECT_EQ(unprotect(frame, longest).error().code, Errc::authentication_failed);
+  EXPECT_TRUE(unprotect(frame));
+}
+
+TEST_P(ContextTest, LongestMetadataRoundTrips) {
+  const Bytes metadata(max_metadata_size, 0x6d);
+  auto frame = send_->protect(kPlaintext, metadata);
+  ASSERT_TRUE(frame);
+  auto opened = recv_->unprotect(*frame, metadata);
+  ASSERT_TRUE(opened) << opened.error().what();
+  EXPECT_EQ(*opened, kPlaintext);
+}
+
 TEST_P(ContextTest, OutputTooSmall) {
   const Bytes frame = protect();
   Bytes out(kPlaintext.size() - 1);
@@ -281,7 +299,9 @@ TEST_P(ContextTest, OutputTooSmall) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllSuites, ContextTest, ::testing::ValuesIn(all_cipher_suites),
-                         [](const auto& info) { return std::string(suite_info(info.param)->name); });
+                         [](const auto& info) {
+                           return std::string(suite_info(info.param)->name);
+                         });
 
 TEST(SFrameContext, UnknownSuiteIsUnsupported) {
   EXPECT_EQ(ReceiveContext::create(static_cast<CipherSuite>(0)).error().code, Errc::unsupported);
@@ -306,7 +326,8 @@ TEST(SFrameContext, DefaultWindowAcceptsAtLeast128Reordered) {
   std::vector<Bytes> frames;
   for (int i = 0; i < 128; ++i) frames.push_back(*send->protect(kPlaintext, {}));
   ASSERT_TRUE(recv->unprotect(frames.back(), {}));
-  for (int i = 0; i < 127; ++i) EXPECT_TRUE(recv->unprotect(frames[static_cast<std::size_t>(i)], {}));
+  for (int i = 0; i < 127; ++i)
+    EXPECT_TRUE(recv->unprotect(frames[static_cast<std::size_t>(i)], {}));
 }
 
 }  // namespace

@@ -22,10 +22,9 @@ tl::unexpected<Error> protect_error(std::size_t needed, ByteView metadata, Mutab
 tl::unexpected<Error> split_error(ByteView sframe_ciphertext, std::size_t tag_size) {
   auto header = decode_header(sframe_ciphertext);
   if (!header) return tl::unexpected(std::move(header).error());
-  return fail(Errc::truncated, "sframe.unprotect: " +
-                                   std::to_string(sframe_ciphertext.size() - header->size) +
-                                   " bytes after the header, the tag alone is " +
-                                   std::to_string(tag_size));
+  return fail(Errc::truncated,
+              "sframe.unprotect: " + std::to_string(sframe_ciphertext.size() - header->size) +
+                  " bytes after the header, the tag alone is " + std::to_string(tag_size));
 }
 
 tl::unexpected<Error> output_error(const FrameView& frame, std::size_t plaintext_size,

@@ -17,8 +17,7 @@ void put_u64(std::uint64_t v, std::uint8_t* out) {
 //   auth_data = len(aad) || len(ct) || Nt (8 bytes each) || nonce || aad || ct
 // The AAD is header || metadata, fed to HMAC in parts so nothing is copied.
 Result<void> ctr_hmac_tag(const crypto::HmacKey& hmac, std::size_t nt, ByteView nonce,
-                          ByteView header, ByteView metadata, ByteView ct,
-                          std::uint8_t* tag_out) {
+                          ByteView header, ByteView metadata, ByteView ct, std::uint8_t* tag_out) {
   std::array<std::uint8_t, 24> lengths{};
   put_u64(header.size() + metadata.size(), lengths.data());
   put_u64(ct.size(), lengths.data() + 8);
@@ -56,11 +55,11 @@ Result<FrameKey> FrameKey::from_key_salt(CipherSuite suite, ByteView sframe_key,
   ZTM_TRY_ASSIGN(k.info_, suite_info(suite));
   if (sframe_key.size() != k.info_.nk || sframe_salt.size() != k.info_.nn) {
     return fail(Errc::invalid_key, "sframe.key: sframe_key must be " + std::to_string(k.info_.nk) +
-                                       " and sframe_salt " + std::to_string(k.info_.nn) +
-                                       " bytes");
+                                       " and sframe_salt " + std::to_string(k.info_.nn) + " bytes");
   }
   k.key_ = SecretBytes(sframe_key);
   std::memcpy(k.salt_.data(), sframe_salt.data(), k.salt_.size());
+  for (std::size_t i = 4; i < 12; ++i) k.salt_tail_ = (k.salt_tail_ << 8) | k.salt_[i];
   if (k.info_.ctr_hmac) {
     // derive_subkeys (§4.5.1): enc_key = key[..Nka], auth_key = key[Nka..].
     ZTM_TRY_ASSIGN(k.ctr_, crypto::AesCtrKey::create(sframe_key.first(k.info_.nka)));
@@ -76,11 +75,11 @@ tl::unexpected<Error> FrameKey::size_error(ByteView header, ByteView metadata) {
   return bad_sizes(header, metadata);
 }
 
-Result<MutableByteView> FrameKey::ctr_hmac_seal(ByteView nonce, ByteView header,
-                                                ByteView metadata, ByteView plaintext,
-                                                MutableByteView out) const {
+Result<MutableByteView> FrameKey::ctr_hmac_seal(ByteView nonce, ByteView header, ByteView metadata,
+                                                ByteView plaintext, MutableByteView out) const {
   const std::size_t total = plaintext.size() + info_.nt;
-  if (out.size() < total) [[unlikely]] return aead_fail(Errc::buffer_too_small, "output too small");
+  if (out.size() < total) [[unlikely]]
+    return aead_fail(Errc::buffer_too_small, "output too small");
   // encrypt-then-MAC (§4.5.1): initial_counter = nonce || 0x00000000.
   std::array<std::uint8_t, 16> iv{};
   std::memcpy(iv.data(), nonce.data(), nonce.size());
@@ -89,14 +88,14 @@ Result<MutableByteView> FrameKey::ctr_hmac_seal(ByteView nonce, ByteView header,
   return out.first(total);
 }
 
-Result<MutableByteView> FrameKey::ctr_hmac_open(ByteView nonce, ByteView header,
-                                                ByteView metadata, ByteView ciphertext,
-                                                MutableByteView out) const {
+Result<MutableByteView> FrameKey::ctr_hmac_open(ByteView nonce, ByteView header, ByteView metadata,
+                                                ByteView ciphertext, MutableByteView out) const {
   if (ciphertext.size() < info_.nt) [[unlikely]] {
     return aead_fail(Errc::authentication_failed, "ciphertext shorter than the tag");
   }
   const std::size_t body = ciphertext.size() - info_.nt;
-  if (out.size() < body) [[unlikely]] return aead_fail(Errc::buffer_too_small, "output too small");
+  if (out.size() < body) [[unlikely]]
+    return aead_fail(Errc::buffer_too_small, "output too small");
   const ByteView inner = ciphertext.first(body);
   std::array<std::uint8_t, 16> expected{};
   ZTM_TRY(ctr_hmac_tag(*hmac_, info_.nt, nonce, header, metadata, inner, expected.data()));

@@ -60,9 +60,9 @@ Result<KeyId> mls_kid(unsigned epoch_bits, unsigned sender_bits, std::uint64_t e
                                             " do not fit a 64-bit KID");
   }
   if (sender_bits < 32 && (std::uint64_t{sender_index} >> sender_bits) != 0) {
-    return fail(Errc::invalid_argument, "sframe.mls: sender index " +
-                                            std::to_string(sender_index) + " needs more than " +
-                                            std::to_string(sender_bits) + " bits");
+    return fail(Errc::invalid_argument, "sframe.mls: sender index " + std::to_string(sender_index) +
+                                            " needs more than " + std::to_string(sender_bits) +
+                                            " bits");
   }
   const unsigned shift = epoch_bits + sender_bits;
   if (context_id != 0 && (shift == 64 || (context_id >> (64 - shift)) != 0)) {
@@ -128,9 +128,8 @@ Result<void> MlsContext::add_epoch(std::uint64_t epoch, const SecretBytes& sfram
   }
   if (leaf_count == 0 || own_leaf_index >= leaf_count) {
     return fail(Errc::invalid_argument, "sframe.mls: own leaf index " +
-                                            std::to_string(own_leaf_index) +
-                                            " outside a tree of " + std::to_string(leaf_count) +
-                                            " leaves");
+                                            std::to_string(own_leaf_index) + " outside a tree of " +
+                                            std::to_string(leaf_count) + " leaves");
   }
   const unsigned sender_bits = mls_sender_bits(leaf_count);
   if (sender_bits + s.options.epoch_bits > 64) {
@@ -186,10 +185,10 @@ Result<MutableByteView> MlsContext::protect(std::uint64_t context_id, ByteView p
   return it->second.protect(plaintext, metadata, out);
 }
 
-Result<Bytes> MlsContext::protect(std::uint64_t context_id, ByteView plaintext,
-                                  ByteView metadata) {
+Result<Bytes> MlsContext::protect(std::uint64_t context_id, ByteView plaintext, ByteView metadata) {
   Bytes out(plaintext.size() + max_overhead);
-  ZTM_TRY_ASSIGN(const auto written, protect(context_id, plaintext, metadata, MutableByteView(out)));
+  ZTM_TRY_ASSIGN(const auto written,
+                 protect(context_id, plaintext, metadata, MutableByteView(out)));
   out.resize(written.size());
   return out;
 }
@@ -218,9 +217,8 @@ Result<MlsUnprotected> MlsContext::unprotect(ByteView sframe_ciphertext, ByteVie
   info.context_id = shift >= 64 ? 0 : kid >> shift;
   info.ctr = frame.header.ctr;
   if (info.sender_index >= e->leaf_count) {
-    return fail(Errc::unknown_key, "sframe.mls: sender index " +
-                                       std::to_string(info.sender_index) + " outside epoch " +
-                                       std::to_string(e->epoch) + "'s tree");
+    return fail(Errc::unknown_key, "sframe.mls: sender index " + std::to_string(info.sender_index) +
+                                       " outside epoch " + std::to_string(e->epoch) + "'s tree");
   }
   if (info.sender_index == e->own_leaf_index) {
     // Our own KIDs are for encryption only (§4.4.1); a frame carrying one was
@@ -238,18 +236,18 @@ Result<MlsUnprotected> MlsContext::unprotect(ByteView sframe_ciphertext, ByteVie
   // authenticates, so forged KIDs leave nothing behind.
   if (e->receive.size() >= s.options.max_receive_keys_per_epoch) {
     return fail(Errc::limit_exceeded, "sframe.mls: epoch " + std::to_string(e->epoch) +
-                                          " already holds " +
-                                          std::to_string(e->receive.size()) + " receive keys");
+                                          " already holds " + std::to_string(e->receive.size()) +
+                                          " receive keys");
   }
   ZTM_TRY_ASSIGN(auto key, internal::FrameKey::derive(s.info.suite, kid, e->base_key));
-  internal::ReceiveKey fresh{std::move(key), internal::ReplayWindow(s.options.replay_window_frames)};
+  internal::ReceiveKey fresh{std::move(key),
+                             internal::ReplayWindow(s.options.replay_window_frames)};
   ZTM_TRY_ASSIGN(const auto plaintext, fresh.unprotect(frame, metadata, out));
   e->receive.emplace(kid, std::move(fresh));
   return MlsUnprotected{plaintext, info};
 }
 
-Result<Bytes> MlsContext::unprotect(ByteView sframe_ciphertext, ByteView metadata,
-                                    TimePoint now) {
+Result<Bytes> MlsContext::unprotect(ByteView sframe_ciphertext, ByteView metadata, TimePoint now) {
   Bytes out(sframe_ciphertext.size());
   ZTM_TRY_ASSIGN(const auto result,
                  unprotect(sframe_ciphertext, metadata, MutableByteView(out), now));

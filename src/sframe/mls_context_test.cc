@@ -247,7 +247,9 @@ TEST_P(MlsTest, ZeroGraceErasesOnTheNextEpoch) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllSuites, MlsTest, ::testing::ValuesIn(all_cipher_suites),
-                         [](const auto& info) { return std::string(suite_info(info.param)->name); });
+                         [](const auto& info) {
+                           return std::string(suite_info(info.param)->name);
+                         });
 
 TEST(SFrameMls, OptionBounds) {
   const auto suite = CipherSuite::aes_128_gcm_sha256_128;

@@ -66,8 +66,8 @@ Result<void> ReceiveContext::add_key(KeyId kid, const SecretBytes& base_key) {
     impl_->forget_cache();
     impl_->keys.erase(it);  // the old key's material is wiped by its destructor
   }
-  impl_->keys.emplace(kid, ReceiveKey{std::move(key),
-                                      internal::ReplayWindow(impl_->options.replay_window_frames)});
+  impl_->keys.emplace(
+      kid, ReceiveKey{std::move(key), internal::ReplayWindow(impl_->options.replay_window_frames)});
   return ok();
 }
 
@@ -82,13 +82,15 @@ std::size_t ReceiveContext::key_count() const {
 
 Result<MutableByteView> ReceiveContext::unprotect(ByteView sframe_ciphertext, ByteView metadata,
                                                   MutableByteView out) {
-  if (!impl_) [[unlikely]] return fail(Errc::invalid_state, "sframe.receive: moved-from context");
+  if (!impl_) [[unlikely]]
+    return fail(Errc::invalid_state, "sframe.receive: moved-from context");
   internal::FrameView frame;
   if (!internal::split_frame(sframe_ciphertext, impl_->info.nt, frame)) [[unlikely]] {
     return internal::split_error(sframe_ciphertext, impl_->info.nt);
   }
   ReceiveKey* key = impl_->find(frame.header.kid);
-  if (key == nullptr) [[unlikely]] return no_key(frame.header.kid);
+  if (key == nullptr) [[unlikely]]
+    return no_key(frame.header.kid);
   return key->unprotect(frame, metadata, out);
 }
 

@@ -15,9 +15,8 @@ ReplayWindow::ReplayWindow(std::size_t size_frames)
 tl::unexpected<Error> ReplayWindow::reject(Counter ctr) const {
   if (highest_ - ctr >= size_frames_) {
     return fail(Errc::replay, "sframe.replay: CTR " + std::to_string(ctr) +
-                                  " is older than the window (highest " +
-                                  std::to_string(highest_) + ", window " +
-                                  std::to_string(size_frames_) + " frames)");
+                                  " is older than the window (highest " + std::to_string(highest_) +
+                                  ", window " + std::to_string(size_frames_) + " frames)");
   }
   return fail(Errc::replay, "sframe.replay: CTR " + std::to_string(ctr) + " was seen before");
 }

@@ -45,7 +45,8 @@ std::size_t SendContext::protected_size(std::size_t plaintext_size) const {
 
 Result<MutableByteView> SendContext::protect(ByteView plaintext, ByteView metadata,
                                              MutableByteView out) {
-  if (!key_ || exhausted_) [[unlikely]] return not_sendable(key_ != nullptr);
+  if (!key_ || exhausted_) [[unlikely]]
+    return not_sendable(key_ != nullptr);
   const Header header{kid_, next_ctr_};
   const std::size_t needed = header.encoded_size() + plaintext.size() + key_->tag_size();
   if (!internal::protect_fits(needed, metadata, out)) [[unlikely]] {

@@ -32,8 +32,8 @@ Result<void> run_header(const nlohmann::json& c) {
   ZTM_TRY_ASSIGN(const auto decoded, sframe::decode_header(encoded));
   if (decoded.header.kid != kid || decoded.header.ctr != ctr || decoded.size != encoded.size()) {
     return fail(Errc::invalid_encoding, "decode gave kid " + std::to_string(decoded.header.kid) +
-                                            " ctr " + std::to_string(decoded.header.ctr) +
-                                            " in " + std::to_string(decoded.size) + " bytes");
+                                            " ctr " + std::to_string(decoded.header.ctr) + " in " +
+                                            std::to_string(decoded.size) + " bytes");
   }
   return ok();
 }

@@ -49,8 +49,7 @@ std::unique_ptr<Pebble> Pebble::start(const PebbleOptions& options) {
   p->challtestsrv_ = std::make_unique<ChildProcess>(
       "pebble-challtestsrv",
       std::vector<std::string>{"-defaultIPv4", "127.0.0.1", "-defaultIPv6", "", "-dns01", dns,
-                               "-http01", "", "-https01", "", "-tlsalpn01", "",
-                               "-management",
+                               "-http01", "", "-https01", "", "-tlsalpn01", "", "-management",
                                "127.0.0.1:" + std::to_string(p->chall_mgmt_port_)},
       std::map<std::string, std::string>{}, p->dir() / "challtestsrv.log");
   std::map<std::string, std::string> env{{"PEBBLE_VA_NOSLEEP", "1"}};
@@ -67,13 +66,15 @@ std::unique_ptr<Pebble> Pebble::start(const PebbleOptions& options) {
   while (std::chrono::steady_clock::now() < deadline && !(pebble_up && chall_up)) {
     if (!p->pebble_->running() || !p->challtestsrv_->running()) break;
     if (!pebble_up) {
-      auto r = ztm::http::request("GET", p->directory_url(), {}, "", client_options(p->ca_bundle()));
+      auto r =
+          ztm::http::request("GET", p->directory_url(), {}, "", client_options(p->ca_bundle()));
       pebble_up = r && r->status == 200;
     }
     if (!chall_up) {
       // Any HTTP answer means the management API listens (GET on a POST route is 405/404).
-      auto r = ztm::http::request("GET", "http://127.0.0.1:" + std::to_string(p->chall_mgmt_port_) + "/",
-                                  {}, "", client_options(""));
+      auto r =
+          ztm::http::request("GET", "http://127.0.0.1:" + std::to_string(p->chall_mgmt_port_) + "/",
+                             {}, "", client_options(""));
       chall_up = r.has_value();
     }
     if (!(pebble_up && chall_up)) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -103,28 +104,31 @@ std::string Pebble::ca_bundle() const {
 
 void Pebble::set_txt(const std::string& host, const std::string& value) const {
   const nlohmann::json body = {{"host", host}, {"value", value}};
-  auto r = ztm::http::request("POST", "http://127.0.0.1:" + std::to_string(chall_mgmt_port_) + "/set-txt",
-                              {{"Content-Type", "application/json"}}, body.dump(), client_options(""));
+  auto r = ztm::http::request(
+      "POST", "http://127.0.0.1:" + std::to_string(chall_mgmt_port_) + "/set-txt",
+      {{"Content-Type", "application/json"}}, body.dump(), client_options(""));
   if (!r || r->status != 200) throw std::runtime_error("challtestsrv set-txt failed");
 }
 
 void Pebble::clear_txt(const std::string& host) const {
   const nlohmann::json body = {{"host", host}};
-  auto r = ztm::http::request("POST", "http://127.0.0.1:" + std::to_string(chall_mgmt_port_) + "/clear-txt",
-                              {{"Content-Type", "application/json"}}, body.dump(), client_options(""));
+  auto r = ztm::http::request(
+      "POST", "http://127.0.0.1:" + std::to_string(chall_mgmt_port_) + "/clear-txt",
+      {{"Content-Type", "application/json"}}, body.dump(), client_options(""));
   if (!r || r->status != 200) throw std::runtime_error("challtestsrv clear-txt failed");
 }
 
 std::string Pebble::root_pem() const {
-  auto r = ztm::http::request("GET", "https://127.0.0.1:" + std::to_string(mgmt_port_) + "/roots/0", {}, "",
-                              client_options(ca_bundle()));
+  auto r = ztm::http::request("GET", "https://127.0.0.1:" + std::to_string(mgmt_port_) + "/roots/0",
+                              {}, "", client_options(ca_bundle()));
   if (!r || r->status != 200) throw std::runtime_error("cannot fetch Pebble root");
   return r->body;
 }
 
 std::string Pebble::intermediate_pem() const {
-  auto r = ztm::http::request("GET", "https://127.0.0.1:" + std::to_string(mgmt_port_) + "/intermediates/0",
-                              {}, "", client_options(ca_bundle()));
+  auto r = ztm::http::request(
+      "GET", "https://127.0.0.1:" + std::to_string(mgmt_port_) + "/intermediates/0", {}, "",
+      client_options(ca_bundle()));
   if (!r || r->status != 200) throw std::runtime_error("cannot fetch Pebble intermediate");
   return r->body;
 }

@@ -16,8 +16,7 @@ namespace ztm::http {
 class Headers {
  public:
   Headers() = default;
-  Headers(std::initializer_list<std::pair<std::string, std::string>> fields)
-      : fields_(fields) {}
+  Headers(std::initializer_list<std::pair<std::string, std::string>> fields) : fields_(fields) {}
 
   // get returns the first field's value with this name, if any.
   std::optional<std::string> get(std::string_view name) const;

@@ -35,6 +35,9 @@ struct ServerOptions {
   std::size_t max_request_body_bytes = 1024 * 1024;  // larger is answered 413
   std::chrono::milliseconds idle_timeout{15'000};    // per read/handshake
   int worker_threads = 1;                            // threads running the io_context
+  // max_connections bounds the connections served at once; more are closed on
+  // accept, so a flood of idle clients costs a socket each only until then.
+  std::size_t max_connections = 256;
 };
 
 // HttpServer listens from start() until stop() or destruction. Not copyable.
@@ -42,8 +45,7 @@ class HttpServer {
  public:
   // start binds, listens and starts the worker threads. Errors: io_error (bind,
   // listen), invalid_key (TLS certificate/key unusable), invalid_argument.
-  static Result<std::unique_ptr<HttpServer>> start(const ServerOptions& options,
-                                                   Handler handler);
+  static Result<std::unique_ptr<HttpServer>> start(const ServerOptions& options, Handler handler);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

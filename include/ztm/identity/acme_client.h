@@ -79,8 +79,8 @@ class AcmeClient {
 
   // respond_to_challenge tells the server the challenge is ready (§7.5.1). payload is
   // {} for http-01 and dns-01; extension challenges (sso-01) put their fields in it.
-  Result<AcmeChallenge> respond_to_challenge(const AcmeChallenge& challenge,
-                                             const nlohmann::json& payload = nlohmann::json::object());
+  Result<AcmeChallenge> respond_to_challenge(
+      const AcmeChallenge& challenge, const nlohmann::json& payload = nlohmann::json::object());
 
   // wait_for_authorization polls until the authorization leaves pending. valid is
   // success; invalid is an error carrying the failed challenge's problem.

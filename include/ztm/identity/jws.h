@@ -89,12 +89,12 @@ struct ParsedJws {
   JwsAlgorithm alg = JwsAlgorithm::es256;
   std::string url;
   std::optional<std::string> nonce;
-  std::optional<std::string> kid;     // exactly one of kid and jwk is set
+  std::optional<std::string> kid;  // exactly one of kid and jwk is set
   std::optional<PublicJwk> jwk;
-  nlohmann::json protected_header;    // the decoded header object
-  std::string payload;                // decoded payload bytes ("" = POST-as-GET)
-  std::string signing_input;          // ASCII(protected || '.' || payload), as sent
-  Bytes signature;                    // raw: r||s for ES256, 64 bytes for EdDSA
+  nlohmann::json protected_header;  // the decoded header object
+  std::string payload;              // decoded payload bytes ("" = POST-as-GET)
+  std::string signing_input;        // ASCII(protected || '.' || payload), as sent
+  Bytes signature;                  // raw: r||s for ES256, 64 bytes for EdDSA
 };
 
 // parse_jws checks a request body: a JSON object with exactly the members

@@ -39,7 +39,7 @@ namespace ztm::mls {
 struct GroupConfig {
   // validator authenticates every credential entering the group (required; the
   // pointer must outlive the Group).
-  const CredentialValidator *validator = nullptr;
+  const CredentialValidator* validator = nullptr;
   // encrypt_handshake sends proposals and commits as PrivateMessage (else
   // PublicMessage, which the Delivery Service can inspect).
   bool encrypt_handshake = false;
@@ -54,7 +54,7 @@ struct GroupConfig {
   std::optional<std::uint64_t> now_seconds;
   // psks resolves PreSharedKey proposals (external PSKs, resumption PSKs); may
   // be null if the group never uses PSKs. Must outlive the Group.
-  const PskStore *psks = nullptr;
+  const PskStore* psks = nullptr;
 };
 
 // MemberSigner is a member's signature key and the credential that names it.
@@ -65,7 +65,7 @@ struct MemberSigner {
 
 // KeyPackageOptions shapes a new KeyPackage's leaf.
 struct KeyPackageOptions {
-  Capabilities capabilities; // empty lists mean "this suite, mls10, basic+x509"
+  Capabilities capabilities;  // empty lists mean "this suite, mls10, basic+x509"
   Lifetime lifetime{0, ~std::uint64_t{0}};
   ExtensionList leaf_extensions;
   ExtensionList extensions;
@@ -82,14 +82,13 @@ struct KeyPackageBundle {
 };
 
 // create_key_package makes and signs a fresh KeyPackage (§10).
-Result<KeyPackageBundle>
-create_key_package(const CipherSuite &suite, MemberSigner signer,
-                   const KeyPackageOptions &options = {});
+Result<KeyPackageBundle> create_key_package(const CipherSuite& suite, MemberSigner signer,
+                                            const KeyPackageOptions& options = {});
 
 // Member is one entry of the roster: a non-blank leaf.
 struct Member {
   LeafIndex leaf;
-  const LeafNode *leaf_node; // valid until the Group changes
+  const LeafNode* leaf_node;  // valid until the Group changes
 };
 
 // CommitOptions controls what commit() builds.
@@ -113,8 +112,8 @@ struct CommitOptions {
 // Commit won until it sees it accepted).
 struct CommitResult {
   MLSMessage commit;
-  std::optional<MLSMessage> welcome; // present if the Commit adds members
-  GroupInfo group_info;              // of the new epoch
+  std::optional<MLSMessage> welcome;  // present if the Commit adds members
+  GroupInfo group_info;               // of the new epoch
   std::shared_ptr<const class Group> next;
 };
 
@@ -124,9 +123,8 @@ struct ProcessedMessage {
   Sender sender;
   std::uint64_t epoch = 0;
   Bytes authenticated_data;
-  Bytes application_data; // application messages
-  std::optional<Proposal>
-      proposal; // proposals (also cached for a later Commit)
+  Bytes application_data;            // application messages
+  std::optional<Proposal> proposal;  // proposals (also cached for a later Commit)
   // next is the new epoch's state after a Commit; nullptr if the Commit removed
   // this member (which must stop using the group).
   std::shared_ptr<const class Group> next;
@@ -140,76 +138,68 @@ struct JoinOptions {
   std::optional<RatchetTree> tree;
   // psks resolves the PSKs the Welcome names (external ones, or resumption
   // PSKs).
-  const PskStore *psks = nullptr;
+  const PskStore* psks = nullptr;
 };
 
 class Group {
-public:
+ public:
   // create starts a one-member group at epoch 0 (§11) with the creator at leaf
   // 0.
-  static Result<Group> create(const CipherSuite &suite, Bytes group_id,
-                              MemberSigner signer,
-                              ExtensionList group_extensions,
-                              const GroupConfig &config,
-                              const KeyPackageOptions &leaf_options = {});
+  static Result<Group> create(const CipherSuite& suite, Bytes group_id, MemberSigner signer,
+                              ExtensionList group_extensions, const GroupConfig& config,
+                              const KeyPackageOptions& leaf_options = {});
 
   // join processes a Welcome (§12.4.3.1) with the KeyPackage it was made for.
-  static Result<Group> join(const Welcome &welcome,
-                            const KeyPackageBundle &key_package,
-                            const GroupConfig &config,
-                            const JoinOptions &options = {});
+  static Result<Group> join(const Welcome& welcome, const KeyPackageBundle& key_package,
+                            const GroupConfig& config, const JoinOptions& options = {});
 
   // join_external builds an external Commit (§12.4.3.2) from a GroupInfo and
   // returns it with the joiner's new state. The tree comes from the GroupInfo's
   // ratchet_tree extension or from tree.
-  static Result<struct ExternalJoin>
-  join_external(const GroupInfo &group_info, MemberSigner signer,
-                const GroupConfig &config,
-                std::optional<RatchetTree> tree = std::nullopt,
-                std::optional<LeafIndex> remove_prior = std::nullopt,
-                const KeyPackageOptions &leaf_options = {});
+  static Result<struct ExternalJoin> join_external(
+      const GroupInfo& group_info, MemberSigner signer, const GroupConfig& config,
+      std::optional<RatchetTree> tree = std::nullopt,
+      std::optional<LeafIndex> remove_prior = std::nullopt,
+      const KeyPackageOptions& leaf_options = {});
 
-  Group(const Group &);
-  Group &operator=(const Group &);
-  Group(Group &&) noexcept;
-  Group &operator=(Group &&) noexcept;
+  Group(const Group&);
+  Group& operator=(const Group&);
+  Group(Group&&) noexcept;
+  Group& operator=(Group&&) noexcept;
   ~Group();
 
   // --- the current epoch
   // --------------------------------------------------------
-  const CipherSuite &suite() const;
-  const Bytes &group_id() const;
+  const CipherSuite& suite() const;
+  const Bytes& group_id() const;
   std::uint64_t epoch() const;
   LeafIndex own_leaf() const;
-  const GroupContext &context() const;
-  const RatchetTree &tree() const;
+  const GroupContext& context() const;
+  const RatchetTree& tree() const;
   std::vector<Member> members() const;
   // epoch_authenticator is the epoch's authenticator (§8.7): equal at every
   // member.
   ByteView epoch_authenticator() const;
   // exporter is MLS-Exporter(label, context, length) of this epoch (§8.5).
-  Result<SecretBytes> exporter(std::string_view label, ByteView context,
-                               std::size_t length) const;
+  Result<SecretBytes> exporter(std::string_view label, ByteView context, std::size_t length) const;
   // group_info makes a signed GroupInfo of this epoch (§12.4.3), optionally
   // with the ratchet tree and the external_pub extension.
   Result<GroupInfo> group_info(bool inline_tree, bool external_pub) const;
   // resumption_psk is this epoch's resumption_psk (for
   // PskStore::add_resumption).
-  const SecretBytes &resumption_psk() const;
+  const SecretBytes& resumption_psk() const;
 
   // --- sending
   // ------------------------------------------------------------------ protect
   // encrypts application data as a PrivateMessage (§6.3).
-  Result<MLSMessage> protect(ByteView application_data,
-                             ByteView authenticated_data = {});
+  Result<MLSMessage> protect(ByteView application_data, ByteView authenticated_data = {});
   // propose signs a proposal from this member and caches it for the next
   // Commit.
-  Result<MLSMessage> propose(Proposal proposal,
-                             ByteView authenticated_data = {});
+  Result<MLSMessage> propose(Proposal proposal, ByteView authenticated_data = {});
   // commit builds a Commit of every cached proposal plus options.by_value
   // (§12.4). This Group is unchanged: the new epoch is in result.next. It
   // consumes a handshake key when handshakes are encrypted, hence non-const.
-  Result<CommitResult> commit(const CommitOptions &options = {});
+  Result<CommitResult> commit(const CommitOptions& options = {});
 
   // --- receiving
   // ---------------------------------------------------------------- process
@@ -217,12 +207,12 @@ public:
   // of this epoch or a kept earlier one, a proposal (cached), or a Commit of
   // this epoch (result.next is the new epoch). The group changes only if the
   // message verified completely.
-  Result<ProcessedMessage> process(const MLSMessage &message);
+  Result<ProcessedMessage> process(const MLSMessage& message);
 
   // pending_proposals is the number of proposals cached for the next Commit.
   std::size_t pending_proposals() const;
 
-private:
+ private:
   explicit Group(std::unique_ptr<struct GroupState> state);
   friend struct GroupAccess;
   std::unique_ptr<GroupState> state_;
@@ -234,4 +224,4 @@ struct ExternalJoin {
   Group group;
 };
 
-} // namespace ztm::mls
+}  // namespace ztm::mls

@@ -86,6 +86,7 @@ class RatchetTree {
   std::uint32_t member_count() const;
 
   bool is_blank(NodeIndex n) const { return n.value >= width() || !nodes_[n.value]; }
+  // node is the node at n; n must be below width().
   const std::optional<Node>& node(NodeIndex n) const { return nodes_[n.value]; }
   // leaf is the LeafNode at a leaf index, or nullptr if blank or outside the tree.
   const LeafNode* leaf(LeafIndex i) const;
@@ -131,7 +132,8 @@ class RatchetTree {
   // --- §7.8: tree hashes ------------------------------------------------------
   // tree_hash is the tree hash of the root (empty for an empty tree).
   Bytes root_tree_hash() const;
-  // tree_hash is the tree hash of node n, from the cache when it is current. The
+  // tree_hash is the tree hash of node n (below width()), from the cache when it
+  // is current. The
   // view is valid until the tree is next changed.
   ByteView tree_hash(NodeIndex n) const;
   // hash_computations counts the node hashes computed since construction: what

@@ -56,6 +56,10 @@ struct SecretTreeLimits {
   // out_of_order_window: keys of skipped generations are kept while they are at
   // most this many generations behind the ratchet's head; older ones are wiped.
   std::uint32_t out_of_order_window = 1000;
+  // max_retained_keys: skipped-generation keys held across all senders at once.
+  // Sender data is sealed with a key every member knows, so one member could
+  // otherwise make a receiver hold window-many keys for every leaf.
+  std::size_t max_retained_keys = 10000;
 };
 
 // SecretTree owns one epoch's encryption_secret and everything derived from it.
@@ -79,7 +83,8 @@ class SecretTree {
   //   secret_tree.leaf_out_of_range (protocol_violation) — no such leaf;
   //   secret_tree.generation_too_far_ahead (limit_exceeded) — beyond max_forward_jump;
   //   secret_tree.generation_too_old (unknown_key) — behind the window, key wiped;
-  //   secret_tree.generation_consumed (replay) — already used for a message.
+  //   secret_tree.generation_consumed (replay) — already used for a message;
+  //   secret_tree.too_many_retained_keys (limit_exceeded) — max_retained_keys reached.
   Result<RatchetKey> key_for(LeafIndex leaf, RatchetType type, std::uint32_t generation);
 
   // consume deletes generation's key of leaf's ratchet (§9.2): call it once that key
@@ -119,7 +124,7 @@ class SecretTree {
   Result<SecretBytes> leaf_secret(LeafIndex leaf);
   Result<RatchetKey> derive_key(const HashRatchet& r) const;
   Result<void> advance(HashRatchet& r) const;
-  void evict_old(HashRatchet& r) const;
+  void evict_old(HashRatchet& r);
 
   CipherSuite suite_;
   LeafCount leaves_;
@@ -128,6 +133,7 @@ class SecretTree {
   // and underived parts of the tree.
   std::unordered_map<std::uint32_t, SecretBytes> nodes_;
   std::unordered_map<std::uint32_t, LeafRatchets> ratchets_;
+  std::size_t retained_ = 0;  // skipped keys held, over all ratchets
 };
 
 // SenderDataKey is the AEAD key and nonce for one PrivateMessage's SenderData.

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ztm/base/bytes.h"
 #include "ztm/base/error.h"
@@ -64,6 +65,9 @@ struct DtlsConfig {
   std::size_t max_datagram_size = 1200;
   // initial_retransmit_timeout: RFC 6347 §4.2.4.1 recommends 1 s, doubling per retry.
   std::chrono::milliseconds initial_retransmit_timeout{1000};
+  // srtp_profiles in order of preference (a server picks the first the client offers).
+  std::vector<SrtpProfile> srtp_profiles = {SrtpProfile::aead_aes_128_gcm,
+                                            SrtpProfile::aes128_cm_sha1_80};
 };
 
 // DtlsSrtpKeys is what SRTP needs from a finished handshake.

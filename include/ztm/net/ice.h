@@ -44,8 +44,9 @@ struct BindingAnswer {
 // - USERNAME not "<local ufrag>:<remote ufrag>" or integrity wrong with local.pwd:
 //   a 401 response without integrity.
 // - Unknown comprehension-required attributes: a 420 with UNKNOWN-ATTRIBUTES.
-// - ICE-CONTROLLED instead of ICE-CONTROLLING: a 487 Role Conflict, since a lite
-//   agent is always controlled (RFC 8445 §6.1.1) and cannot switch role.
+// - ICE-CONTROLLED, or no ICE-CONTROLLING: a 487 Role Conflict, since a lite agent
+//   is always controlled (RFC 8445 §6.1.1) and its peer must be controlling.
+// - No PRIORITY: a 400 (RFC 8445 §7.1.1 makes it mandatory in checks).
 // - Otherwise a success response with XOR-MAPPED-ADDRESS = source, integrity keyed
 //   with local.pwd and FINGERPRINT, and `accepted` filled in.
 Result<BindingAnswer> answer_binding_request(ByteView datagram, const TransportAddress& source,

@@ -37,7 +37,8 @@ Result<void> run_command_with_args(const std::string& command, const std::vector
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return fail(Errc::io_error, "hook: '" + command + "' failed (exit status " +
-                                    std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+                                    std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
+                                    ")");
   }
   return ok();
 }

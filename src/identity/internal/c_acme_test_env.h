@@ -26,9 +26,10 @@ struct AcmeTestEnv {
   ztm_test::TestPki pki;
   std::unique_ptr<AcmeService> service;
 
-  // start creates the CA (P-256) in dir/ca and serves it on 127.0.0.1; customize
-  // may change the server options (validation ports, OIDC, provider mode).
-  static std::unique_ptr<AcmeTestEnv> start(AcmeServerOptions options = {}) {
+  // start creates the CA (P-256) in dir/ca and serves it on 127.0.0.1 (acme_port, or
+  // a free one) with options (validation ports, OIDC, provider mode).
+  static std::unique_ptr<AcmeTestEnv> start(AcmeServerOptions options = {},
+                                            std::uint16_t acme_port = 0) {
     auto env = std::make_unique<AcmeTestEnv>();
     env->pki = ztm_test::make_test_pki(env->dir.path());
     CaOptions ca_options;
@@ -42,6 +43,7 @@ struct AcmeTestEnv {
     service_options.acme.tls_cert_chain_file = env->pki.leaf_cert.string();
     service_options.acme.tls_private_key_file = env->pki.leaf_key.string();
     service_options.acme.worker_threads = 2;
+    service_options.acme.port = acme_port;
     auto service = AcmeService::start(service_options, std::move(*ca), std::move(*store),
                                       std::move(options));
     if (!service) throw std::runtime_error("AcmeService: " + service.error().what());

@@ -8,38 +8,34 @@
 
 namespace ztm::mls {
 
-Result<std::unique_ptr<GroupState>>
-make_next_state(const GroupState &s, GroupContext context, RatchetTree tree,
-                LeafIndex own, TreeKemPrivateKey private_key,
-                EpochSecrets secrets, TranscriptHashes transcript,
-                Bytes confirmation_tag);
+Result<std::unique_ptr<GroupState>> make_next_state(const GroupState& s, GroupContext context,
+                                                    RatchetTree tree, LeafIndex own,
+                                                    TreeKemPrivateKey private_key,
+                                                    EpochSecrets secrets,
+                                                    TranscriptHashes transcript,
+                                                    Bytes confirmation_tag);
 
 namespace {
 
 // tree_for_join picks the ratchet tree a joiner uses: the GroupInfo's
 // ratchet_tree extension, else the one supplied out of band.
-Result<RatchetTree> tree_for_join(const CipherSuite &suite,
-                                  const GroupInfo &info,
-                                  const std::optional<RatchetTree> &supplied) {
-  if (const Extension *ext =
-          info.extensions.find(ExtensionType::ratchet_tree)) {
+Result<RatchetTree> tree_for_join(const CipherSuite& suite, const GroupInfo& info,
+                                  const std::optional<RatchetTree>& supplied) {
+  if (const Extension* ext = info.extensions.find(ExtensionType::ratchet_tree)) {
     return RatchetTree::decode(suite, ext->extension_data);
   }
-  if (supplied)
-    return *supplied;
-  return fail(
-      Errc::not_found,
-      "join.no_ratchet_tree: neither the GroupInfo nor the caller has one");
+  if (supplied) return *supplied;
+  return fail(Errc::not_found,
+              "join.no_ratchet_tree: neither the GroupInfo nor the caller has one");
 }
 
 // verify_group_info checks the GroupInfo's signature with its signer's leaf
 // (§12.4.3.1).
-Result<void> verify_group_info(const CipherSuite &suite, const GroupInfo &info,
-                               const RatchetTree &tree) {
-  const LeafNode *signer = tree.leaf(LeafIndex{info.signer});
+Result<void> verify_group_info(const CipherSuite& suite, const GroupInfo& info,
+                               const RatchetTree& tree) {
+  const LeafNode* signer = tree.leaf(LeafIndex{info.signer});
   if (signer == nullptr) {
-    return fail(Errc::protocol_violation,
-                "group_info.signer_blank: the signer's leaf is blank");
+    return fail(Errc::protocol_violation, "group_info.signer_blank: the signer's leaf is blank");
   }
   auto verified = suite.verify_with_label(signer->signature_key, "GroupInfoTBS",
                                           info.to_be_signed(), info.signature);
@@ -49,40 +45,33 @@ Result<void> verify_group_info(const CipherSuite &suite, const GroupInfo &info,
   return ok();
 }
 
-} // namespace
+}  // namespace
 
-Result<Group> Group::join(const Welcome &welcome, const KeyPackageBundle &kp,
-                          const GroupConfig &config,
-                          const JoinOptions &options) {
+Result<Group> Group::join(const Welcome& welcome, const KeyPackageBundle& kp,
+                          const GroupConfig& config, const JoinOptions& options) {
   if (config.validator == nullptr) {
-    return fail(Errc::invalid_argument,
-                "group.config: a credential validator is required");
+    return fail(Errc::invalid_argument, "group.config: a credential validator is required");
   }
   ZTM_TRY_ASSIGN(CipherSuite suite, CipherSuite::create(welcome.cipher_suite));
   if (welcome.cipher_suite != kp.key_package.cipher_suite) {
-    return fail(
-        Errc::protocol_violation,
-        "welcome.cipher_suite_mismatch: Welcome and KeyPackage suites differ");
+    return fail(Errc::protocol_violation,
+                "welcome.cipher_suite_mismatch: Welcome and KeyPackage suites differ");
   }
-  const EncryptedGroupSecrets *mine = welcome.find(kp.ref);
+  const EncryptedGroupSecrets* mine = welcome.find(kp.ref);
   if (mine == nullptr) {
-    return fail(Errc::not_found,
-                "welcome.not_for_us: no secrets for our KeyPackage");
+    return fail(Errc::not_found, "welcome.not_for_us: no secrets for our KeyPackage");
   }
   ZTM_TRY_ASSIGN(Bytes secrets_bytes,
-                 suite.decrypt_with_label(kp.init_key, "Welcome",
-                                          welcome.encrypted_group_info,
+                 suite.decrypt_with_label(kp.init_key, "Welcome", welcome.encrypted_group_info,
                                           mine->encrypted_group_secrets));
   auto group_secrets = tls::decode<GroupSecrets>(secrets_bytes);
   secure_zero(secrets_bytes.data(), secrets_bytes.size());
-  if (!group_secrets)
-    return tl::unexpected(group_secrets.error());
+  if (!group_secrets) return tl::unexpected(group_secrets.error());
 
   // PSKs named by the Welcome must all be at hand (§12.4.3.1).
   std::size_t special_psks = 0;
-  for (const auto &id : group_secrets->psks) {
-    if (id.psktype == PSKType::resumption &&
-        id.usage != ResumptionPSKUsage::application) {
+  for (const auto& id : group_secrets->psks) {
+    if (id.psktype == PSKType::resumption && id.usage != ResumptionPSKUsage::application) {
       ++special_psks;
     }
   }
@@ -95,100 +84,81 @@ Result<Group> Group::join(const Welcome &welcome, const KeyPackageBundle &kp,
   if (group_secrets->psks.empty()) {
     ZTM_TRY_ASSIGN(psk_secret, compute_psk_secret(suite, {}));
   } else {
-    const PskStore *store =
-        options.psks != nullptr ? options.psks : config.psks;
+    const PskStore* store = options.psks != nullptr ? options.psks : config.psks;
     if (store == nullptr) {
-      return fail(Errc::unknown_key,
-                  "psk.no_store: the Welcome names PSKs we do not have");
+      return fail(Errc::unknown_key, "psk.no_store: the Welcome names PSKs we do not have");
     }
     ZTM_TRY_ASSIGN(auto inputs, store->resolve(group_secrets->psks));
     ZTM_TRY_ASSIGN(psk_secret, compute_psk_secret(suite, inputs));
   }
 
   ZTM_TRY_ASSIGN(SecretBytes welcome_secret,
-                 derive_welcome_secret(suite, group_secrets->joiner_secret,
-                                       psk_secret.expose()));
+                 derive_welcome_secret(suite, group_secrets->joiner_secret, psk_secret.expose()));
   ZTM_TRY_ASSIGN(WelcomeKey wk, derive_welcome_key(suite, welcome_secret));
-  ZTM_TRY_ASSIGN(auto aead,
-                 crypto::AeadKey::create(suite.aead_id(), wk.key.expose()));
-  auto info_bytes =
-      aead.open(wk.nonce.expose(), {}, welcome.encrypted_group_info);
+  ZTM_TRY_ASSIGN(auto aead, crypto::AeadKey::create(suite.aead_id(), wk.key.expose()));
+  auto info_bytes = aead.open(wk.nonce.expose(), {}, welcome.encrypted_group_info);
   if (!info_bytes) {
     return fail(Errc::authentication_failed,
                 "welcome.group_info_decrypt: " + info_bytes.error().message);
   }
   ZTM_TRY_ASSIGN(GroupInfo info, tls::decode<GroupInfo>(*info_bytes));
   if (info.group_context.cipher_suite != kp.key_package.cipher_suite) {
-    return fail(Errc::protocol_violation,
-                "welcome.cipher_suite_mismatch: GroupInfo suite differs");
+    return fail(Errc::protocol_violation, "welcome.cipher_suite_mismatch: GroupInfo suite differs");
   }
   ZTM_TRY_ASSIGN(RatchetTree tree, tree_for_join(suite, info, options.tree));
   ZTM_TRY(verify_group_info(suite, info, tree));
-  ZTM_TRY(tree.validate_for_join(info.group_context, *config.validator,
-                                 config.now_seconds));
+  ZTM_TRY(tree.validate_for_join(info.group_context, *config.validator, config.now_seconds));
   const auto own = tree.find_leaf(kp.key_package.leaf_node);
   if (!own) {
-    return fail(Errc::protocol_violation,
-                "welcome.leaf_not_found: our leaf is not in the tree");
+    return fail(Errc::protocol_violation, "welcome.leaf_not_found: our leaf is not in the tree");
   }
 
   TreeKemPrivateKey private_key(*own, kp.encryption_key);
   if (group_secrets->path_secret) {
-    const NodeIndex ancestor =
-        common_ancestor(own->node(), LeafIndex{info.signer}.node());
-    ZTM_TRY(private_key.implant(suite, tree, ancestor,
-                                group_secrets->path_secret->path_secret));
+    const NodeIndex ancestor = common_ancestor(own->node(), LeafIndex{info.signer}.node());
+    ZTM_TRY(private_key.implant(suite, tree, ancestor, group_secrets->path_secret->path_secret));
   }
   ZTM_TRY(private_key.consistent_with(tree));
 
   const Bytes context_bytes = tls::encode(info.group_context);
-  ZTM_TRY_ASSIGN(EpochSecrets secrets, derive_epoch_secrets_from_joiner(
-                                           suite, group_secrets->joiner_secret,
-                                           psk_secret.expose(), context_bytes));
+  ZTM_TRY_ASSIGN(EpochSecrets secrets,
+                 derive_epoch_secrets_from_joiner(suite, group_secrets->joiner_secret,
+                                                  psk_secret.expose(), context_bytes));
   ZTM_TRY(verify_confirmation_tag(suite, secrets.confirmation_key,
                                   info.group_context.confirmed_transcript_hash,
                                   info.confirmation_tag));
   ZTM_TRY_ASSIGN(SecretTree secret_tree,
-                 SecretTree::create(suite, secrets.encryption_secret,
-                                    tree.leaf_count(),
+                 SecretTree::create(suite, secrets.encryption_secret, tree.leaf_count(),
                                     config.secret_tree_limits));
-  auto state = std::make_unique<GroupState>(
-      suite, config, info.group_context, std::move(tree), *own, kp.signer,
-      std::move(private_key), std::move(secrets), std::move(secret_tree));
+  auto state = std::make_unique<GroupState>(suite, config, info.group_context, std::move(tree),
+                                            *own, kp.signer, std::move(private_key),
+                                            std::move(secrets), std::move(secret_tree));
   state->confirmation_tag = info.confirmation_tag;
   state->interim_transcript_hash = compute_interim_transcript_hash(
       suite, state->context.confirmed_transcript_hash, info.confirmation_tag);
   return Group(std::move(state));
 }
 
-Result<ExternalJoin>
-Group::join_external(const GroupInfo &info, MemberSigner signer,
-                     const GroupConfig &config,
-                     std::optional<RatchetTree> supplied_tree,
-                     std::optional<LeafIndex> remove_prior,
-                     const KeyPackageOptions &leaf_options) {
+Result<ExternalJoin> Group::join_external(const GroupInfo& info, MemberSigner signer,
+                                          const GroupConfig& config,
+                                          std::optional<RatchetTree> supplied_tree,
+                                          std::optional<LeafIndex> remove_prior,
+                                          const KeyPackageOptions& leaf_options) {
   if (config.validator == nullptr) {
-    return fail(Errc::invalid_argument,
-                "group.config: a credential validator is required");
+    return fail(Errc::invalid_argument, "group.config: a credential validator is required");
   }
-  ZTM_TRY_ASSIGN(CipherSuite suite,
-                 CipherSuite::create(info.group_context.cipher_suite));
+  ZTM_TRY_ASSIGN(CipherSuite suite, CipherSuite::create(info.group_context.cipher_suite));
   ZTM_TRY_ASSIGN(RatchetTree tree, tree_for_join(suite, info, supplied_tree));
   ZTM_TRY(verify_group_info(suite, info, tree));
-  ZTM_TRY(tree.validate_for_join(info.group_context, *config.validator,
-                                 config.now_seconds));
-  ZTM_TRY_ASSIGN(auto external_pub,
-                 info.extensions.get<ExternalPubExtension>());
+  ZTM_TRY(tree.validate_for_join(info.group_context, *config.validator, config.now_seconds));
+  ZTM_TRY_ASSIGN(auto external_pub, info.extensions.get<ExternalPubExtension>());
   if (!external_pub) {
-    return fail(
-        Errc::not_found,
-        "external_join.no_external_pub: the GroupInfo has no external_pub");
+    return fail(Errc::not_found,
+                "external_join.no_external_pub: the GroupInfo has no external_pub");
   }
-  ZTM_TRY_ASSIGN(ExternalInitSecret init,
-                 make_external_init(suite, external_pub->external_pub));
+  ZTM_TRY_ASSIGN(ExternalInitSecret init, make_external_init(suite, external_pub->external_pub));
 
-  ZTM_TRY_ASSIGN(KeyPackageBundle bundle,
-                 create_key_package(suite, signer, leaf_options));
+  ZTM_TRY_ASSIGN(KeyPackageBundle bundle, create_key_package(suite, signer, leaf_options));
 
   std::vector<CommittedProposal> list;
   Commit commit;
@@ -206,8 +176,7 @@ Group::join_external(const GroupInfo &info, MemberSigner signer,
   input.committer = Sender::new_member_commit();
   input.validator = config.validator;
   input.now_seconds = config.now_seconds;
-  ZTM_TRY_ASSIGN(AppliedProposals applied,
-                 apply_proposal_list(suite, list, input));
+  ZTM_TRY_ASSIGN(AppliedProposals applied, apply_proposal_list(suite, list, input));
 
   LeafNode leaf_template = bundle.key_package.leaf_node;
   ZTM_TRY(applied.tree.validate_leaf_against_tree(leaf_template, std::nullopt));
@@ -226,21 +195,17 @@ Group::join_external(const GroupInfo &info, MemberSigner signer,
   content.sender = Sender::new_member_commit();
   content.content = std::move(commit);
   ZTM_TRY_ASSIGN(AuthenticatedContent signed_commit,
-                 sign_content(suite, WireFormat::mls_public_message,
-                              std::move(content), info.group_context,
-                              signer.signature_key));
+                 sign_content(suite, WireFormat::mls_public_message, std::move(content),
+                              info.group_context, signer.signature_key));
   const Bytes interim_before = compute_interim_transcript_hash(
-      suite, info.group_context.confirmed_transcript_hash,
-      info.confirmation_tag);
-  ZTM_TRY_ASSIGN(
-      next_context.confirmed_transcript_hash,
-      compute_confirmed_transcript_hash(suite, interim_before, signed_commit));
+      suite, info.group_context.confirmed_transcript_hash, info.confirmation_tag);
+  ZTM_TRY_ASSIGN(next_context.confirmed_transcript_hash,
+                 compute_confirmed_transcript_hash(suite, interim_before, signed_commit));
   ZTM_TRY_ASSIGN(SecretBytes psk_secret, compute_psk_secret(suite, {}));
-  ZTM_TRY_ASSIGN(EpochSecrets secrets,
-                 derive_epoch_secrets(suite, init.init_secret.expose(),
-                                      created.commit_secret.expose(),
-                                      psk_secret.expose(),
-                                      tls::encode(next_context)));
+  ZTM_TRY_ASSIGN(
+      EpochSecrets secrets,
+      derive_epoch_secrets(suite, init.init_secret.expose(), created.commit_secret.expose(),
+                           psk_secret.expose(), tls::encode(next_context)));
   signed_commit.auth.confirmation_tag = make_confirmation_tag(
       suite, secrets.confirmation_key, next_context.confirmed_transcript_hash);
 
@@ -249,21 +214,19 @@ Group::join_external(const GroupInfo &info, MemberSigner signer,
   public_message.auth = signed_commit.auth;
   MLSMessage message{std::move(public_message)};
 
-  TranscriptHashes transcript{next_context.confirmed_transcript_hash,
-                              compute_interim_transcript_hash(
-                                  suite, next_context.confirmed_transcript_hash,
-                                  *signed_commit.auth.confirmation_tag)};
+  TranscriptHashes transcript{
+      next_context.confirmed_transcript_hash,
+      compute_interim_transcript_hash(suite, next_context.confirmed_transcript_hash,
+                                      *signed_commit.auth.confirmation_tag)};
   ZTM_TRY_ASSIGN(SecretTree secret_tree,
-                 SecretTree::create(suite, secrets.encryption_secret,
-                                    applied.tree.leaf_count(),
+                 SecretTree::create(suite, secrets.encryption_secret, applied.tree.leaf_count(),
                                     config.secret_tree_limits));
   auto state = std::make_unique<GroupState>(
-      suite, config, std::move(next_context), std::move(applied.tree), own,
-      std::move(signer), std::move(created.private_key), std::move(secrets),
-      std::move(secret_tree));
+      suite, config, std::move(next_context), std::move(applied.tree), own, std::move(signer),
+      std::move(created.private_key), std::move(secrets), std::move(secret_tree));
   state->interim_transcript_hash = std::move(transcript.interim);
   state->confirmation_tag = *signed_commit.auth.confirmation_tag;
   return ExternalJoin{std::move(message), Group(std::move(state))};
 }
 
-} // namespace ztm::mls
+}  // namespace ztm::mls

@@ -21,63 +21,57 @@ CommitOptions with_proposals(std::vector<Proposal> proposals) {
 }
 
 class GroupTest : public ::testing::TestWithParam<std::uint16_t> {
-protected:
+ protected:
   void SetUp() override {
-    suite_ =
-        std::make_unique<CipherSuite>(CipherSuite::create(GetParam()).value());
+    suite_ = std::make_unique<CipherSuite>(CipherSuite::create(GetParam()).value());
     config_.validator = &validator_;
     config_.psks = &psks_;
   }
 
-  MemberSigner signer(const std::string &name) {
-    return {crypto::SignaturePrivateKey::generate(suite_->signature_scheme())
-                .value(),
+  MemberSigner signer(const std::string& name) {
+    return {crypto::SignaturePrivateKey::generate(suite_->signature_scheme()).value(),
             Credential::basic(to_bytes(name))};
   }
 
-  KeyPackageBundle key_package(const std::string &name) {
+  KeyPackageBundle key_package(const std::string& name) {
     return create_key_package(*suite_, signer(name)).value();
   }
 
   // add commits Adds for the given joiners from `committer` and has every
   // member in `others` process it; returns the joiners' groups.
-  std::vector<Group> add(Group &committer, std::vector<Group *> others,
-                         const std::vector<std::string> &names) {
+  std::vector<Group> add(Group& committer, std::vector<Group*> others,
+                         const std::vector<std::string>& names) {
     std::vector<KeyPackageBundle> kps;
     CommitOptions options;
-    for (const auto &n : names) {
+    for (const auto& n : names) {
       kps.push_back(key_package(n));
       options.by_value.push_back(Proposal{Add{kps.back().key_package}});
     }
     auto result = committer.commit(options);
     EXPECT_TRUE(result) << result.error().what();
-    for (Group *other : others) {
+    for (Group* other : others) {
       auto processed = other->process(result->commit);
       EXPECT_TRUE(processed) << processed.error().what();
       *other = *processed->next;
     }
     committer = *result->next;
     std::vector<Group> joined;
-    for (const auto &kp : kps) {
-      auto g =
-          Group::join(std::get<Welcome>(result->welcome->value), kp, config_);
+    for (const auto& kp : kps) {
+      auto g = Group::join(std::get<Welcome>(result->welcome->value), kp, config_);
       EXPECT_TRUE(g) << g.error().what();
       joined.push_back(std::move(*g));
     }
     return joined;
   }
 
-  Group create(const std::string &name) {
-    return Group::create(*suite_, crypto::random_bytes(16), signer(name), {},
-                         config_)
-        .value();
+  Group create(const std::string& name) {
+    return Group::create(*suite_, crypto::random_bytes(16), signer(name), {}, config_).value();
   }
 
-  static void expect_agree(const std::vector<const Group *> &groups) {
-    for (const Group *g : groups) {
+  static void expect_agree(const std::vector<const Group*>& groups) {
+    for (const Group* g : groups) {
       EXPECT_EQ(g->epoch(), groups[0]->epoch());
-      EXPECT_TRUE(
-          equal(g->epoch_authenticator(), groups[0]->epoch_authenticator()));
+      EXPECT_TRUE(equal(g->epoch_authenticator(), groups[0]->epoch_authenticator()));
       EXPECT_EQ(g->tree().root_tree_hash(), groups[0]->tree().root_tree_hash());
     }
   }
@@ -93,14 +87,14 @@ TEST_P(GroupTest, CreateAddAndTalk) {
   EXPECT_EQ(alice.epoch(), 0u);
   auto joined = add(alice, {}, {"bob", "carol"});
   ASSERT_EQ(joined.size(), 2u);
-  Group &bob = joined[0];
-  Group &carol = joined[1];
+  Group& bob = joined[0];
+  Group& carol = joined[1];
   expect_agree({&alice, &bob, &carol});
   EXPECT_EQ(alice.members().size(), 3u);
 
   auto message = bob.protect(as_bytes("hello from bob"));
   ASSERT_TRUE(message) << message.error().what();
-  for (Group *g : {&alice, &carol}) {
+  for (Group* g : {&alice, &carol}) {
     auto received = g->process(*message);
     ASSERT_TRUE(received) << received.error().what();
     EXPECT_EQ(received->application_data, to_bytes("hello from bob"));
@@ -114,8 +108,7 @@ TEST_P(GroupTest, RemoveRekeysWithoutTheRemovedMember) {
   Group alice = create("alice");
   auto joined = add(alice, {}, {"bob", "carol"});
   Group bob = joined[0], carol = joined[1];
-  auto result =
-      alice.commit(with_proposals({Proposal{Remove{carol.own_leaf().value}}}));
+  auto result = alice.commit(with_proposals({Proposal{Remove{carol.own_leaf().value}}}));
   ASSERT_TRUE(result) << result.error().what();
   EXPECT_FALSE(result->welcome);
   auto at_bob = bob.process(result->commit);
@@ -165,11 +158,9 @@ TEST_P(GroupTest, CommitterCannotCommitOwnUpdate) {
   auto joined = add(alice, {}, {"bob"});
   Group bob = joined[0];
   // The committer's own Update is refused by the proposal-list rules (§12.2).
-  auto bad = alice.commit(
-      with_proposals({Proposal{Update{*alice.tree().leaf(alice.own_leaf())}}}));
+  auto bad = alice.commit(with_proposals({Proposal{Update{*alice.tree().leaf(alice.own_leaf())}}}));
   ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error().message.find("proposal_list.update_by_committer"),
-            std::string::npos)
+  EXPECT_NE(bad.error().message.find("proposal_list.update_by_committer"), std::string::npos)
       << bad.error().what();
 }
 
@@ -181,7 +172,7 @@ TEST_P(GroupTest, ExternalJoin) {
   ASSERT_TRUE(info) << info.error().what();
   auto dave = Group::join_external(*info, signer("dave"), config_);
   ASSERT_TRUE(dave) << dave.error().what();
-  for (Group *g : {&alice, &bob}) {
+  for (Group* g : {&alice, &bob}) {
     auto processed = g->process(dave->commit);
     ASSERT_TRUE(processed) << processed.error().what();
     *g = *processed->next;
@@ -211,8 +202,7 @@ TEST_P(GroupTest, TamperedCommitLeavesStateUnchanged) {
   Group alice = create("alice");
   auto joined = add(alice, {}, {"bob", "carol"});
   Group bob = joined[0];
-  auto result = alice.commit(
-      with_proposals({Proposal{Remove{joined[1].own_leaf().value}}}));
+  auto result = alice.commit(with_proposals({Proposal{Remove{joined[1].own_leaf().value}}}));
   ASSERT_TRUE(result);
   Bytes wire = result->commit.encode();
   const Bytes before_hash = bob.tree().root_tree_hash();
@@ -227,8 +217,7 @@ TEST_P(GroupTest, TamperedCommitLeavesStateUnchanged) {
       continue;
     }
     auto processed = bob.process(*decoded);
-    if (!processed)
-      ++rejected;
+    if (!processed) ++rejected;
   }
   EXPECT_GT(rejected, 0u);
   EXPECT_EQ(bob.epoch(), result->next->epoch() - 1);
@@ -260,11 +249,8 @@ TEST_P(GroupTest, LateApplicationMessageFromPreviousEpoch) {
   EXPECT_EQ(received->application_data, to_bytes("sent before the commit"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Suites, GroupTest,
-                         ::testing::Values(1, 2, 3, 4, 5, 6, 7),
-                         [](const auto &info) {
-                           return "suite" + std::to_string(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Suites, GroupTest, ::testing::Values(1, 2, 3, 4, 5, 6, 7),
+                         [](const auto& info) { return "suite" + std::to_string(info.param); });
 
-} // namespace
-} // namespace ztm::mls
+}  // namespace
+}  // namespace ztm::mls

@@ -20,8 +20,8 @@ Result<void> read_bounded_vector(tls::Reader& r, std::vector<T>& out, std::size_
   out.clear();
   while (!items.empty()) {
     if (out.size() >= max_count) {
-      return fail(Errc::limit_exceeded, std::string(what) + ": more than " +
-                                            std::to_string(max_count) + " entries");
+      return fail(Errc::limit_exceeded,
+                  std::string(what) + ": more than " + std::to_string(max_count) + " entries");
     }
     const std::size_t before = items.remaining();
     ZTM_TRY(tls::read(items, out.emplace_back()));

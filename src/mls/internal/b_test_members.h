@@ -75,8 +75,8 @@ struct TestGroup {
       if (std::find(new_members.begin(), new_members.end(), LeafIndex{j}) != new_members.end()) {
         continue;
       }
-      auto got = decrypt_update_path(tree, sender, created->update_path, *privates[j], ctx,
-                                     new_members);
+      auto got =
+          decrypt_update_path(tree, sender, created->update_path, *privates[j], ctx, new_members);
       ASSERT_TRUE(got) << j << ": " << got.error().what();
       EXPECT_TRUE(got->commit_secret == created->commit_secret);
       privates[j] = std::move(got->private_key);

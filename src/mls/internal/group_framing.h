@@ -11,8 +11,7 @@ namespace ztm::mls {
 // protect_content wraps a signed AuthenticatedContent of the current epoch as a
 // PublicMessage (membership tag for member senders) or a PrivateMessage
 // (consuming the sender's next handshake or application key).
-Result<MLSMessage> protect_content(GroupState &state,
-                                   const AuthenticatedContent &content);
+Result<MLSMessage> protect_content(GroupState& state, const AuthenticatedContent& content);
 
 // ReceivedContent is a received message whose framing, membership tag or
 // decryption, and signature all verified.
@@ -25,7 +24,6 @@ struct ReceivedContent {
 // unprotect_message verifies a PublicMessage or PrivateMessage addressed to
 // this group, in the current epoch or (application data only) a kept earlier
 // one. Keys used are consumed only on success.
-Result<ReceivedContent> unprotect_message(GroupState &state,
-                                          const MLSMessage &message);
+Result<ReceivedContent> unprotect_message(GroupState& state, const MLSMessage& message);
 
-} // namespace ztm::mls
+}  // namespace ztm::mls

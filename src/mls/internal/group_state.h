@@ -26,10 +26,14 @@ struct CachedProposal {
 struct PastEpoch {
   std::uint64_t epoch = 0;
   GroupContext context;
-  std::vector<Bytes> signature_keys; // by leaf index; empty for blank leaves
+  std::vector<Bytes> signature_keys;  // by leaf index; empty for blank leaves
   SecretBytes sender_data_secret;
   std::shared_ptr<SecretTree> secret_tree;
 };
+
+// kMaxResumptionHistory bounds how many earlier epochs' resumption PSKs a group
+// keeps (§8.6 asks for a bound).
+inline constexpr std::size_t kMaxResumptionHistory = 16;
 
 struct GroupState {
   CipherSuite suite;
@@ -48,29 +52,34 @@ struct GroupState {
   std::vector<CachedProposal> proposals;
   std::deque<std::shared_ptr<PastEpoch>> past_epochs;
   std::optional<ReInit> pending_reinit;
+  // resumption_history keeps the resumption_psk of the most recent earlier epochs,
+  // newest first, for resumption PreSharedKey proposals (§8.6).
+  std::deque<std::pair<std::uint64_t, SecretBytes>> resumption_history;
 
-  GroupState(CipherSuite s, GroupConfig c, GroupContext ctx, RatchetTree t,
-             LeafIndex own, MemberSigner sig, TreeKemPrivateKey pk,
-             EpochSecrets sec, SecretTree st)
-      : suite(std::move(s)), config(c), context(std::move(ctx)),
-        tree(std::move(t)), own_leaf(own), signer(std::move(sig)),
-        private_key(std::move(pk)), secrets(std::move(sec)),
+  GroupState(CipherSuite s, GroupConfig c, GroupContext ctx, RatchetTree t, LeafIndex own,
+             MemberSigner sig, TreeKemPrivateKey pk, EpochSecrets sec, SecretTree st)
+      : suite(std::move(s)),
+        config(c),
+        context(std::move(ctx)),
+        tree(std::move(t)),
+        own_leaf(own),
+        signer(std::move(sig)),
+        private_key(std::move(pk)),
+        secrets(std::move(sec)),
         secret_tree(std::move(st)) {}
 };
 
 // GroupAccess lets the implementation files build Groups from States.
 struct GroupAccess {
-  static Group make(std::unique_ptr<GroupState> s) {
-    return Group(std::move(s));
-  }
+  static Group make(std::unique_ptr<GroupState> s) { return Group(std::move(s)); }
   static std::shared_ptr<Group> make_shared(std::unique_ptr<GroupState> s) {
     return std::make_shared<Group>(Group(std::move(s)));
   }
-  static GroupState &state(Group &g) { return *g.state_; }
-  static const GroupState &state(const Group &g) { return *g.state_; }
+  static GroupState& state(Group& g) { return *g.state_; }
+  static const GroupState& state(const Group& g) { return *g.state_; }
 };
 
 // default_capabilities is what ztmeet advertises when a caller gives none.
-Capabilities default_capabilities(const CipherSuite &suite);
+Capabilities default_capabilities(const CipherSuite& suite);
 
-} // namespace ztm::mls
+}  // namespace ztm::mls

@@ -43,7 +43,8 @@ void expect_round_trip(const T& value) {
 }
 
 TEST(MlsMessages, LeafNodeRoundTripsForEverySource) {
-  for (auto source : {LeafNodeSource::key_package, LeafNodeSource::update, LeafNodeSource::commit}) {
+  for (auto source :
+       {LeafNodeSource::key_package, LeafNodeSource::update, LeafNodeSource::commit}) {
     expect_round_trip(sample_leaf(source));
   }
 }
@@ -228,7 +229,8 @@ TEST(MlsMessages, FramedContentTbsCarriesContextForMembers) {
   const auto content = sample_content(ContentType::application, Sender::member(0));
   GroupContext ctx;
   ctx.cipher_suite = 1;
-  const Bytes without = encode_framed_content_tbs(WireFormat::mls_private_message, content, nullptr);
+  const Bytes without =
+      encode_framed_content_tbs(WireFormat::mls_private_message, content, nullptr);
   const Bytes with = encode_framed_content_tbs(WireFormat::mls_private_message, content, &ctx);
   EXPECT_EQ(without.size(), 4 + tls::size_of(content));
   EXPECT_EQ(with.size(), without.size() + tls::size_of(ctx));

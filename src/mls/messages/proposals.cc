@@ -77,9 +77,9 @@ Result<void> Proposal::tls_decode(tls::Reader& r) {
     case ProposalType::group_context_extensions:
       return read_arm<GroupContextExtensions>(r, value);
   }
-  return fail(Errc::invalid_encoding,
-              "proposal.unsupported_type: proposal type " +
-                  std::to_string(static_cast<unsigned>(t)) + " is not supported");
+  return fail(Errc::invalid_encoding, "proposal.unsupported_type: proposal type " +
+                                          std::to_string(static_cast<unsigned>(t)) +
+                                          " is not supported");
 }
 
 std::size_t Proposal::tls_size() const {

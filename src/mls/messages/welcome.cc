@@ -46,8 +46,7 @@ void Welcome::tls_encode(tls::Writer& w) const {
 
 Result<void> Welcome::tls_decode(tls::Reader& r) {
   ZTM_TRY(tls::read(r, cipher_suite));
-  ZTM_TRY(internal::read_bounded_vector(r, secrets, limits::kMaxWelcomeSecrets,
-                                        "welcome.secrets"));
+  ZTM_TRY(internal::read_bounded_vector(r, secrets, limits::kMaxWelcomeSecrets, "welcome.secrets"));
   return tls::read(r, encrypted_group_info);
 }
 

@@ -48,7 +48,8 @@ inline Result<MutableByteView> protect_frame(const FrameKey& key, const Header& 
   }
   write_header(header, out.data());
   auto sealed = key.seal(key.nonce(header.ctr), out.first(header_size), metadata, plaintext, body);
-  if (!sealed) [[unlikely]] return tl::unexpected(std::move(sealed).error());
+  if (!sealed) [[unlikely]]
+    return tl::unexpected(std::move(sealed).error());
   return out.first(header_size + sealed->size());
 }
 
@@ -87,9 +88,8 @@ inline bool output_for(const FrameView& frame, std::size_t plaintext_size, ByteV
   }
   return !overlaps(metadata, target);
 }
-[[gnu::cold]] tl::unexpected<Error> output_error(const FrameView& frame,
-                                                 std::size_t plaintext_size, ByteView metadata,
-                                                 MutableByteView out);
+[[gnu::cold]] tl::unexpected<Error> output_error(const FrameView& frame, std::size_t plaintext_size,
+                                                 ByteView metadata, MutableByteView out);
 
 // ReceiveKey is a decryption key and its replay window.
 struct ReceiveKey {
@@ -101,7 +101,8 @@ struct ReceiveKey {
   Result<MutableByteView> unprotect(const FrameView& frame, ByteView metadata,
                                     MutableByteView out) {
     const Counter ctr = frame.header.ctr;
-    if (!window.fresh(ctr)) [[unlikely]] return window.reject(ctr);
+    if (!window.fresh(ctr)) [[unlikely]]
+      return window.reject(ctr);
     const std::size_t plaintext_size = frame.body.size() - key.tag_size();
     MutableByteView target;
     if (!output_for(frame, plaintext_size, metadata, out, target)) [[unlikely]] {

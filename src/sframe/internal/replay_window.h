@@ -21,7 +21,8 @@ class ReplayWindow {
   // window. It changes nothing: call accept only once the frame has authenticated,
   // so a forged frame cannot move the window.
   bool fresh(Counter ctr) const {
-    if (!any_ || ctr > highest_) [[likely]] return true;
+    if (!any_ || ctr > highest_) [[likely]]
+      return true;
     return highest_ - ctr < size_frames_ && !test(ctr);
   }
   // check is fresh() as a Result: replay, saying whether ctr is a duplicate or too old.

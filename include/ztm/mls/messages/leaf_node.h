@@ -127,9 +127,7 @@ struct ParentNode {
 struct Node {
   std::variant<LeafNode, ParentNode> value;
 
-  NodeType type() const {
-    return value.index() == 0 ? NodeType::leaf : NodeType::parent;
-  }
+  NodeType type() const { return value.index() == 0 ? NodeType::leaf : NodeType::parent; }
   bool is_leaf() const { return value.index() == 0; }
   const LeafNode& leaf() const { return std::get<LeafNode>(value); }
   LeafNode& leaf() { return std::get<LeafNode>(value); }

@@ -38,7 +38,8 @@ std::uint16_t free_port();
 class ChildProcess {
  public:
   ChildProcess(const std::string& program, const std::vector<std::string>& args,
-               const std::map<std::string, std::string>& env, const std::filesystem::path& log_file);
+               const std::map<std::string, std::string>& env,
+               const std::filesystem::path& log_file);
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
