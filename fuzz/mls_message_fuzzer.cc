@@ -27,9 +27,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const ByteView body(data + 1, size - 1);
   switch (data[0] % 8) {
-    case 0:
+    case 0: {
       round_trip<ztm::mls::MLSMessage>(body);
+      // MLSMessage::decode (size limit first) must agree with the plain decoder.
+      auto message = ztm::mls::MLSMessage::decode(body);
+      if (message && !ztm::equal(message->encode(), body)) std::abort();
       break;
+    }
     case 1:
       round_trip<ztm::mls::Commit>(body);
       break;

@@ -57,8 +57,11 @@ std::chrono::seconds parse_duration(const std::string& text) {
     die("bad duration: " + text);
   }
   std::string unit = text.substr(used);
-  long long scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600
-                                                   : unit == "d" ? 86400 : 0;
+  long long scale = unit.empty() || unit == "s" ? 1
+                    : unit == "m"               ? 60
+                    : unit == "h"               ? 3600
+                    : unit == "d"               ? 86400
+                                                : 0;
   if (scale == 0 || value <= 0) die("bad duration: " + text);
   return std::chrono::seconds(value * scale);
 }
@@ -140,8 +143,7 @@ void run_serve(const CaArgs& a) {
       die("--provider needs --provider-key-file and --provider-issuer");
     }
     options.provider = identity::ProviderTokenConfig{read_secret_file(a.provider_key_file),
-                                                     a.provider_issuer,
-                                                     std::chrono::seconds(600)};
+                                                     a.provider_issuer, std::chrono::seconds(600)};
   }
 
   identity::AcmeServiceOptions service;
@@ -163,8 +165,8 @@ void run_serve(const CaArgs& a) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto running = identity::AcmeService::start(service, std::move(*ca), std::move(*store),
-                                              std::move(options));
+  auto running =
+      identity::AcmeService::start(service, std::move(*ca), std::move(*store), std::move(options));
   if (!running) die(running.error().what());
   std::printf("ACME directory %s\nCRL %s\nchallenges: dns -> http-01 (port %d), dns-01%s%s\n",
               (*running)->directory_url().c_str(), (*running)->crl_url().c_str(), a.http01_port,
@@ -217,7 +219,9 @@ void add_ca_command(CLI::App& app) {
       ->capture_default_str();
   serve->add_option("--dns-resolver", args->dns_resolver,
                     "DNS server ip:port for dns-01 and http-01 lookups (default: system)");
-  serve->add_option("--cert-lifetime", args->cert_lifetime, "Certificate lifetime (90s, 30m, 24h, 7d)")
+  serve
+      ->add_option("--cert-lifetime", args->cert_lifetime,
+                   "Certificate lifetime (90s, 30m, 24h, 7d)")
       ->capture_default_str();
   serve->add_option("--dns-domain", args->dns_domains, "Allowed DNS domain (repeatable)");
   serve->add_option("--email-domain", args->email_domains, "Allowed email domain (repeatable)");

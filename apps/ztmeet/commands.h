@@ -6,6 +6,7 @@
 namespace ztm::app {
 
 void add_vectors_command(CLI::App& app);
+void add_demo_command(CLI::App& app);
 void add_ca_command(CLI::App& app);
 void add_enroll_command(CLI::App& app);
 void add_identity_command(CLI::App& app);

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "ztmeet 0.1.0");
 
   ztm::app::add_vectors_command(app);
+  ztm::app::add_demo_command(app);
   ztm::app::add_ca_command(app);
   ztm::app::add_enroll_command(app);
   ztm::app::add_identity_command(app);

@@ -9,6 +9,7 @@
 
 #include "internal/c_acme_server_impl.h"
 #include "internal/c_form.h"
+#include "internal/c_rs256_jws.h"
 #include "ztm/crypto/random.h"
 #include "ztm/identity/profile.h"
 
@@ -39,8 +40,8 @@ std::optional<std::string> strip_prefix(const std::string& path, std::string_vie
 
 Outcome<AcmeIdentifier> check_identifier(const json& id, const AcmeServerOptions& options,
                                          bool email_supported) {
-  if (!id.is_object() || !id.contains("type") || !id.contains("value") ||
-      !id["type"].is_string() || !id["value"].is_string()) {
+  if (!id.is_object() || !id.contains("type") || !id.contains("value") || !id["type"].is_string() ||
+      !id["value"].is_string()) {
     return problem(400, "malformed", "an identifier needs string \"type\" and \"value\"");
   }
   AcmeIdentifier out{id["type"].get<std::string>(), id["value"].get<std::string>()};
@@ -113,44 +114,81 @@ Outcome<AuthenticatedRequest> AcmeServer::Impl::authenticate(const http::Request
   if (content_type.rfind("application/jose+json", 0) != 0) {
     return problem(415, "malformed", "Content-Type must be application/jose+json (§6.2)");
   }
+  // ES256/EdDSA through jws.h; RS256 (certbot's and lego's RSA account keys)
+  // through c_rs256_jws with the same rules.
   auto parsed = parse_jws(request.body);
-  if (!parsed) return tl::unexpected(internal::problem_for_jws(parsed.error()));
+  std::optional<internal::Rs256Jws> rsa;
+  if (!parsed) {
+    if (parsed.error().code != Errc::unsupported ||
+        internal::protected_alg(request.body) != "RS256") {
+      return tl::unexpected(internal::problem_for_jws(parsed.error()));
+    }
+    auto r = internal::parse_rs256_jws(request.body);
+    if (!r) return tl::unexpected(internal::problem_for_jws(r.error()));
+    rsa = std::move(*r);
+  }
+  const std::string& jws_url = rsa ? rsa->url : parsed->url;
+  const std::optional<std::string>& nonce = rsa ? rsa->nonce : parsed->nonce;
+  const std::optional<std::string>& kid = rsa ? rsa->kid : parsed->kid;
+  const bool has_jwk = rsa ? rsa->jwk.has_value() : parsed->jwk.has_value();
   // §6.4: the "url" header must be the URL this request was sent to.
   auto [path, query] = internal::split_target(request.target);
-  if (parsed->url != url(path)) {
+  if (jws_url != url(path)) {
     return problem(403, "unauthorized", "the JWS \"url\" is not this resource's URL");
   }
   // §6.5: each nonce is good for one request.
-  if (!parsed->nonce || !nonces.consume(*parsed->nonce)) {
+  if (!nonce || !nonces.consume(*nonce)) {
     return problem(400, "badNonce", "the nonce is unknown or was used before");
   }
   AuthenticatedRequest out;
-  if (parsed->jwk) {
+  if (has_jwk) {
     if (!allow_jwk) {
       return problem(400, "malformed", "this resource needs \"kid\", not \"jwk\" (§6.2)");
     }
-    out.key = *parsed->jwk;
+    if (rsa) {
+      out.key_jwk = *rsa->jwk;
+      out.key_thumbprint = internal::rsa_jwk_thumbprint(out.key_jwk);
+    } else {
+      out.key = *parsed->jwk;
+      out.key_jwk = jwk_to_json(*out.key);
+      out.key_thumbprint = jwk_thumbprint(*out.key);
+    }
   } else {
     if (require_jwk) return problem(400, "malformed", "newAccount needs \"jwk\" (§7.3)");
-    auto id = strip_prefix(*parsed->kid, url("/acme/acct/"));
+    auto id = strip_prefix(*kid, url("/acme/acct/"));
     auto record = id ? store->account(*id) : Result<std::optional<AccountRecord>>{};
     if (!record) return tl::unexpected(internal::internal_problem(record.error()));
     if (!*record) return problem(400, "accountDoesNotExist", "no account at the JWS \"kid\"");
     if ((*record)->status != "valid") {
       return problem(403, "unauthorized", "the account is " + (*record)->status);
     }
-    auto key = parse_jwk(json::parse((*record)->jwk_json));
-    if (!key) return tl::unexpected(internal::internal_problem(key.error()));
-    out.key = *key;
+    out.key_jwk = json::parse((*record)->jwk_json, nullptr, false);
+    out.key_thumbprint = (*record)->thumbprint;
+    if (out.key_jwk.value("kty", "") != "RSA") {
+      auto key = parse_jwk(out.key_jwk);
+      if (!key) return tl::unexpected(internal::internal_problem(key.error()));
+      out.key = *key;
+    }
     out.account = std::move(**record);
   }
-  auto verified = verify_jws(std::move(*parsed), out.key);
-  if (!verified) return tl::unexpected(internal::problem_for_jws(verified.error()));
-  out.jws = verified->jws();
-  out.post_as_get = out.jws.payload.empty();
+  std::string payload;
+  if (rsa) {
+    if (out.key) return problem(403, "unauthorized", "RS256 signature, but the key is not RSA");
+    auto verified = internal::verify_rs256(*rsa, out.key_jwk);
+    if (!verified) return tl::unexpected(internal::problem_for_jws(verified.error()));
+    payload = std::move(rsa->payload);
+  } else {
+    if (!out.key) return problem(403, "unauthorized", "the account key is RSA: sign with RS256");
+    auto verified = verify_jws(std::move(*parsed), *out.key);
+    if (!verified) return tl::unexpected(internal::problem_for_jws(verified.error()));
+    payload = verified->jws().payload;
+  }
+  out.post_as_get = payload.empty();
   if (!out.post_as_get) {
-    out.payload = json::parse(out.jws.payload, nullptr, false);
-    if (!out.payload.is_object()) return problem(400, "malformed", "the payload is not a JSON object");
+    out.payload = json::parse(payload, nullptr, false);
+    if (!out.payload.is_object()) {
+      return problem(400, "malformed", "the payload is not a JSON object");
+    }
   }
   return out;
 }
@@ -171,7 +209,7 @@ Outcome<http::Response> AcmeServer::Impl::directory() {
 Outcome<http::Response> AcmeServer::Impl::new_account(const http::Request& request) {
   auto auth = authenticate(request, /*allow_jwk=*/true, /*require_jwk=*/true);
   if (!auth) return tl::unexpected(auth.error());
-  const std::string thumbprint = jwk_thumbprint(auth->key);
+  const std::string thumbprint = auth->key_thumbprint;
   auto existing = store->account_by_thumbprint(thumbprint);
   if (!existing) return tl::unexpected(internal::internal_problem(existing.error()));
   if (*existing) {
@@ -196,8 +234,8 @@ Outcome<http::Response> AcmeServer::Impl::new_account(const http::Request& reque
       contact.push_back(c);
     }
   }
-  AccountRecord account{AcmeStore::new_id(), jwk_to_json(auth->key).dump(), thumbprint, "valid",
-                        contact.dump(), now_unix()};
+  AccountRecord account{
+      AcmeStore::new_id(), auth->key_jwk.dump(), thumbprint, "valid", contact.dump(), now_unix()};
   if (auto r = store->insert_account(account); !r) {
     return tl::unexpected(internal::internal_problem(r.error()));
   }
@@ -274,11 +312,11 @@ Outcome<http::Response> AcmeServer::Impl::new_order(const http::Request& request
   if (!identifier) return tl::unexpected(identifier.error());
 
   const std::int64_t now = now_unix();
-  OrderRecord order{AcmeStore::new_id(), auth->account->id, "pending",
-                    now + options.order_lifetime.count(), {*identifier}, std::nullopt,
-                    std::nullopt};
-  AuthorizationRecord authz{AcmeStore::new_id(), order.id, order.account_id, *identifier,
-                            "pending", order.expires_unix};
+  OrderRecord order{
+      AcmeStore::new_id(), auth->account->id, "pending",   now + options.order_lifetime.count(),
+      {*identifier},       std::nullopt,      std::nullopt};
+  AuthorizationRecord authz{AcmeStore::new_id(), order.id,  order.account_id,
+                            *identifier,         "pending", order.expires_unix};
   std::vector<ChallengeRecord> challenges;
   auto add = [&](const char* type) {
     challenges.push_back(ChallengeRecord{AcmeStore::new_id(), authz.id, type,
@@ -368,7 +406,8 @@ http::Response AcmeServer::handle(const http::Request& request) {
     // §7.2: HEAD answers 200, GET 204, both with a fresh Replay-Nonce.
     http::Response r;
     r.status = method == "HEAD" ? 200 : 204;
-    if (method != "HEAD" && method != "GET") return s.respond(problem(405, "malformed", "use HEAD"));
+    if (method != "HEAD" && method != "GET")
+      return s.respond(problem(405, "malformed", "use HEAD"));
     return s.finish(std::move(r));
   }
   if (path == "/sso/callback" && method == "GET") return s.sso_callback(request);

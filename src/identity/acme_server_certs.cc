@@ -71,12 +71,13 @@ Outcome<http::Response> AcmeServer::Impl::finalize(const http::Request& request,
   auto csr = parse_csr(*csr_der);
   if (!csr) return problem(400, "badCSR", csr.error().message);
   if (!identity_matches(csr->identity, order->identifiers.front())) {
-    return problem(400, "badCSR", "the CSR names " + csr->identity.value +
-                                      ", the order " + order->identifiers.front().value);
+    return problem(
+        400, "badCSR",
+        "the CSR names " + csr->identity.value + ", the order " + order->identifiers.front().value);
   }
   // §11.1: the certificate key must not be the account key.
-  if (csr->public_key.scheme == auth->key.scheme &&
-      equal(csr->public_key.public_key, auth->key.public_key)) {
+  if (auth->key && csr->public_key.scheme == auth->key->scheme &&
+      equal(csr->public_key.public_key, auth->key->public_key)) {
     return problem(400, "badCSR", "the CSR's key is the account key");
   }
   auto cert = ca.issue(*csr_der, options.certificate_lifetime, options.crl_url);
@@ -93,9 +94,9 @@ Outcome<http::Response> AcmeServer::Impl::finalize(const http::Request& request,
   record_out.serial_hex = lower(cert->serial_hex());
   record_out.der = cert->der();
   record_out.chain_pem = cert->pem() + ca.certificate().pem();
-  record_out.not_after_unix = std::chrono::duration_cast<std::chrono::seconds>(
-                                  cert->not_after().time_since_epoch())
-                                  .count();
+  record_out.not_after_unix =
+      std::chrono::duration_cast<std::chrono::seconds>(cert->not_after().time_since_epoch())
+          .count();
   if (auto r = store->insert_certificate(record_out); !r) {
     return tl::unexpected(internal::internal_problem(r.error()));
   }
@@ -158,8 +159,8 @@ Outcome<http::Response> AcmeServer::Impl::revoke(const http::Request& request) {
     }
   } else {
     auto leaf_key = leaf_public_key(*cert);
-    if (!leaf_key || leaf_key->scheme != auth->key.scheme ||
-        !equal(leaf_key->public_key, auth->key.public_key)) {
+    if (!leaf_key || !auth->key || leaf_key->scheme != auth->key->scheme ||
+        !equal(leaf_key->public_key, auth->key->public_key)) {
       return problem(403, "unauthorized", "the JWS key is not the certificate's key");
     }
   }
@@ -190,8 +191,8 @@ http::Response AcmeServer::Impl::crl() {
       auto serial = from_hex(c.serial_hex);
       if (!serial) continue;
       entries.push_back(RevokedCertificate{
-          std::move(*serial), std::chrono::system_clock::time_point(
-                                  std::chrono::seconds(c.revoked_unix))});
+          std::move(*serial),
+          std::chrono::system_clock::time_point(std::chrono::seconds(c.revoked_unix))});
     }
     // The CRL number must grow with each CRL (RFC 5280 §5.2.3): the issue time in
     // seconds does, across restarts too; two CRLs in one second are identical.

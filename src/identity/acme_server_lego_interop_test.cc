@@ -1,7 +1,7 @@
 // lego (Debian's lego 4.9, a real ACME client in Go) against ztmeet's ACME CA:
 // http-01 with lego's own challenge server, dns-01 with lego's "exec" DNS provider
 // writing the TXT record into pebble-challtestsrv (the CA's DNS server), revocation
-// and the CRL, and a CSR the CA must refuse (RSA key, outside the profile).
+// and the CRL, and an RSA CSR (outside the profile) the CA must refuse as badCSR.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -35,7 +35,8 @@ class LegoInterop : public ::testing::Test {
   }
 
   Result<std::vector<Certificate>> issued(const std::string& name) const {
-    return load_pem_certificates((work_.path() / "lego" / "certificates" / (name + ".crt")).string());
+    return load_pem_certificates(
+        (work_.path() / "lego" / "certificates" / (name + ".crt")).string());
   }
 
   const Certificate& ca() const { return env_->service->server().ca().certificate(); }
@@ -49,9 +50,10 @@ class LegoInterop : public ::testing::Test {
 TEST_F(LegoInterop, ObtainsOverHttp01AndRevokes) {
   const std::string name = "device2.example.test";
   const auto log = work_.path() / "lego-http.log";
-  int status = testing::run_logged(lego("--key-type ec256 -d " + name + " --http --http.port 127.0.0.1:" +
-                                        std::to_string(http01_port_) + " run"),
-                                   log);
+  int status = testing::run_logged(
+      lego("--key-type ec256 -d " + name +
+           " --http --http.port 127.0.0.1:" + std::to_string(http01_port_) + " run"),
+      log);
   ASSERT_EQ(status, 0) << ztm_test::read_text(log);
   auto chain = issued(name);
   ASSERT_TRUE(chain.has_value()) << chain.error().what();
@@ -83,11 +85,11 @@ TEST_F(LegoInterop, ObtainsOverDns01WithExecProvider) {
   }
   ::chmod(hook.c_str(), 0700);
   const auto log = work_.path() / "lego-dns.log";
-  int status = testing::run_logged("EXEC_PATH=" + sh_quote(hook.string()) + " " +
-                                       lego("--key-type ec256 -d " + name +
-                                            " --dns exec --dns.resolvers " + dns_->resolver() +
-                                            " --dns.disable-cp run"),
-                                   log);
+  int status =
+      testing::run_logged("EXEC_PATH=" + sh_quote(hook.string()) + " " +
+                              lego("--key-type ec256 -d " + name + " --dns exec --dns.resolvers " +
+                                   dns_->resolver() + " --dns.disable-cp run"),
+                          log);
   ASSERT_EQ(status, 0) << ztm_test::read_text(log);
   auto chain = issued(name);
   ASSERT_TRUE(chain.has_value()) << chain.error().what();
@@ -97,10 +99,18 @@ TEST_F(LegoInterop, ObtainsOverDns01WithExecProvider) {
 
 TEST_F(LegoInterop, RsaCsrIsRefusedAsBadCsr) {
   const std::string name = "device4.example.test";
+  const auto csr = work_.path() / "rsa.csr";
+  const auto key = work_.path() / "rsa.key";
+  ASSERT_EQ(ztm_test::run_command("openssl req -new -newkey rsa:2048 -nodes -subj /CN=" + name +
+                                  " -addext subjectAltName=DNS:" + name + " -keyout " +
+                                  sh_quote(key.string()) + " -out " + sh_quote(csr.string()) +
+                                  " 2>/dev/null"),
+            0);
   const auto log = work_.path() / "lego-rsa.log";
-  int status = testing::run_logged(lego("--key-type rsa2048 -d " + name + " --http --http.port 127.0.0.1:" +
-                                        std::to_string(http01_port_) + " run"),
-                                   log);
+  int status = testing::run_logged(
+      lego("--key-type ec256 --csr " + sh_quote(csr.string()) +
+           " --http --http.port 127.0.0.1:" + std::to_string(http01_port_) + " run"),
+      log);
   EXPECT_NE(status, 0);
   EXPECT_NE(ztm_test::read_text(log).find("badCSR"), std::string::npos) << ztm_test::read_text(log);
   EXPECT_FALSE(issued(name).has_value());

@@ -38,8 +38,8 @@ Result<json> AcmeServer::Impl::order_json(const OrderRecord& order) {
 }
 
 json AcmeServer::Impl::challenge_json(const ChallengeRecord& c) const {
-  json out = {{"type", c.type}, {"url", challenge_url(c.id)}, {"status", c.status},
-              {"token", c.token}};
+  json out = {
+      {"type", c.type}, {"url", challenge_url(c.id)}, {"status", c.status}, {"token", c.token}};
   if (c.status == "valid") out["validated"] = rfc3339(c.validated_unix);
   if (c.error_json) out["error"] = json::parse(*c.error_json, nullptr, false);
   // sso-01: the URL on this server that the user agent opens to log in at the IdP
@@ -91,10 +91,9 @@ Result<OrderRecord> AcmeServer::Impl::refresh_order(OrderRecord order) {
   if (next != order.status) {
     order.status = next;
     if (next == "invalid" && !order.error_json) {
-      order.error_json =
-          Problem{403, "unauthorized", "an authorization of this order is not valid"}
-              .to_json()
-              .dump();
+      order.error_json = Problem{403, "unauthorized", "an authorization of this order is not valid"}
+                             .to_json()
+                             .dump();
     }
     ZTM_TRY(store->update_order(order));
   }

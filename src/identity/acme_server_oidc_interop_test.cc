@@ -117,11 +117,22 @@ class OidcProviderInterop : public ::testing::TestWithParam<bool> {
     const std::uint16_t idp_port = ztm_test::free_port();
     issuer_ = "http://127.0.0.1:" + std::to_string(idp_port);
     const std::string redirect = "https://127.0.0.1:" + std::to_string(acme_port) + "/sso/callback";
-    std::vector<std::string> args{std::string(ZTM_SOURCE_DIR) + "/test_tools/peers/oidc_provider.mjs",
-                                  "--port", std::to_string(idp_port), "--issuer", issuer_,
-                                  "--client-id", "acme-ca", "--client-secret", "s3cret",
-                                  "--redirect-uri", redirect, "--user", "alice@example.test",
-                                  "--user", "bob@example.test"};
+    std::vector<std::string> args{
+        std::string(ZTM_SOURCE_DIR) + "/test_tools/peers/oidc_provider.mjs",
+        "--port",
+        std::to_string(idp_port),
+        "--issuer",
+        issuer_,
+        "--client-id",
+        "acme-ca",
+        "--client-secret",
+        "s3cret",
+        "--redirect-uri",
+        redirect,
+        "--user",
+        "alice@example.test",
+        "--user",
+        "bob@example.test"};
     if (GetParam()) args.push_back("--es256");
     idp_log_ = work_.path() / "oidc-provider.log";
     idp_ = std::make_unique<ztm_test::ChildProcess>("node", args,
@@ -148,7 +159,8 @@ class OidcProviderInterop : public ::testing::TestWithParam<bool> {
     o.http = env_->client_options();
     o.default_poll_interval = std::chrono::milliseconds(100);
     o.poll_timeout = std::chrono::seconds(20);
-    auto key = crypto::SignaturePrivateKey::generate(crypto::SignatureScheme::ecdsa_secp256r1_sha256);
+    auto key =
+        crypto::SignaturePrivateKey::generate(crypto::SignatureScheme::ecdsa_secp256r1_sha256);
     client_ = std::make_unique<AcmeClient>(AcmeClient::connect(o, std::move(*key)).value());
     ASSERT_TRUE(client_->new_account({"mailto:alice@example.test"}).has_value());
   }

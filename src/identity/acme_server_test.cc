@@ -32,8 +32,8 @@ AcmeServerOptions provider_options() {
   return o;
 }
 
-crypto::SignaturePrivateKey new_key(crypto::SignatureScheme s =
-                                        crypto::SignatureScheme::ecdsa_secp256r1_sha256) {
+crypto::SignaturePrivateKey new_key(
+    crypto::SignatureScheme s = crypto::SignatureScheme::ecdsa_secp256r1_sha256) {
   auto k = crypto::SignaturePrivateKey::generate(s);
   EXPECT_TRUE(k.has_value());
   return *k;
@@ -74,12 +74,11 @@ TEST_F(AcmeServerTest, DirectoryAndNonces) {
   EXPECT_EQ(j["newAccount"], env_->base_url() + "/acme/new-account");
   EXPECT_EQ(j["newOrder"], env_->base_url() + "/acme/new-order");
   EXPECT_EQ(j["revokeCert"], env_->base_url() + "/acme/revoke-cert");
-  auto head = http::request("HEAD", j["newNonce"].get<std::string>(), {}, "",
-                            env_->client_options());
+  auto head =
+      http::request("HEAD", j["newNonce"].get<std::string>(), {}, "", env_->client_options());
   ASSERT_TRUE(head.has_value());
   EXPECT_EQ(head->status, 200);
-  auto get = http::request("GET", j["newNonce"].get<std::string>(), {}, "",
-                           env_->client_options());
+  auto get = http::request("GET", j["newNonce"].get<std::string>(), {}, "", env_->client_options());
   ASSERT_TRUE(get.has_value());
   EXPECT_EQ(get->status, 204);
   EXPECT_NE(head->headers.get("Replay-Nonce"), get->headers.get("Replay-Nonce"));
@@ -92,7 +91,8 @@ TEST_F(AcmeServerTest, AccountCreateFindAndOnlyReturnExisting) {
   auto missing = raw.post(key, url, R"({"onlyReturnExisting":true})");
   EXPECT_EQ(missing.status, 400);
   EXPECT_EQ(RawAcme::problem_type(missing), "accountDoesNotExist");
-  auto created = raw.post(key, url, R"({"termsOfServiceAgreed":true,"contact":["mailto:a@example.test"]})");
+  auto created =
+      raw.post(key, url, R"({"termsOfServiceAgreed":true,"contact":["mailto:a@example.test"]})");
   EXPECT_EQ(created.status, 201);
   auto location = created.headers.get("Location");
   ASSERT_TRUE(location.has_value());
@@ -123,7 +123,9 @@ TEST_F(AcmeServerTest, MalformedJwsIsRejected) {
   auto no_signature = raw.post_body(url, R"({"protected":"e30","payload":""})");
   EXPECT_EQ(RawAcme::problem_type(no_signature), "malformed");
   // alg "none" (RFC 8555 §6.2 forbids it).
-  json header = {{"alg", "none"}, {"nonce", raw.nonce()}, {"url", url},
+  json header = {{"alg", "none"},
+                 {"nonce", raw.nonce()},
+                 {"url", url},
                  {"jwk", {{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", std::string(43, 'A')}}}};
   json body = {{"protected", base64url_encode(as_bytes(header.dump()))},
                {"payload", base64url_encode(as_bytes("{}"))},
@@ -175,14 +177,16 @@ TEST_F(AcmeServerTest, OrderIdentifierRules) {
                       R"({"type":"dns","value":"b.example.test"}]})",
                       kid);
   EXPECT_EQ(RawAcme::problem_type(two), "rejectedIdentifier");
-  auto wildcard = raw.post(key, url, R"({"identifiers":[{"type":"dns","value":"*.example.test"}]})", kid);
+  auto wildcard =
+      raw.post(key, url, R"({"identifiers":[{"type":"dns","value":"*.example.test"}]})", kid);
   EXPECT_EQ(RawAcme::problem_type(wildcard), "rejectedIdentifier");
   auto other_domain =
       raw.post(key, url, R"({"identifiers":[{"type":"email","value":"eve@evil.test"}]})", kid);
   EXPECT_EQ(RawAcme::problem_type(other_domain), "rejectedIdentifier");
   auto ip = raw.post(key, url, R"({"identifiers":[{"type":"ip","value":"127.0.0.1"}]})", kid);
   EXPECT_EQ(RawAcme::problem_type(ip), "unsupportedIdentifier");
-  auto dns = raw.post(key, url, R"({"identifiers":[{"type":"dns","value":"Room1.Example.test"}]})", kid);
+  auto dns =
+      raw.post(key, url, R"({"identifiers":[{"type":"dns","value":"Room1.Example.test"}]})", kid);
   ASSERT_EQ(dns.status, 201);
   auto order = json::parse(dns.body);
   EXPECT_EQ(order["status"], "pending");
@@ -215,7 +219,8 @@ Issued issue_for(AcmeClient& client, const std::string& email) {
     if (c.type == kProvider01) provider = &c;
   }
   if (provider == nullptr) throw std::runtime_error("no provider-01 challenge");
-  auto answered = client.respond_to_challenge(*provider, {{"token", provider_token(client, email)}});
+  auto answered =
+      client.respond_to_challenge(*provider, {{"token", provider_token(client, email)}});
   if (!answered) throw std::runtime_error(answered.error().what());
   auto key = new_key(crypto::SignatureScheme::ed25519);
   auto csr = make_csr(key, Identity::user(email));
@@ -333,21 +338,21 @@ TEST(ProviderToken, VerifiesAndRejects) {
   auto good = verify_provider_token(token, provider_key(), kIssuer, now, std::chrono::seconds(600));
   ASSERT_TRUE(good.has_value());
   EXPECT_EQ(good->email, "a@example.test");
-  EXPECT_EQ(verify_provider_token(token, provider_key(), kIssuer, now + 301,
-                                  std::chrono::seconds(600))
-                .error()
-                .code,
-            Errc::expired);
+  EXPECT_EQ(
+      verify_provider_token(token, provider_key(), kIssuer, now + 301, std::chrono::seconds(600))
+          .error()
+          .code,
+      Errc::expired);
   EXPECT_EQ(verify_provider_token(token, SecretBytes(as_bytes("another key of 32 bytes........")),
                                   kIssuer, now, std::chrono::seconds(600))
                 .error()
                 .code,
             Errc::authentication_failed);
-  EXPECT_EQ(verify_provider_token(token, provider_key(), "https://other", now,
-                                  std::chrono::seconds(600))
-                .error()
-                .code,
-            Errc::untrusted);
+  EXPECT_EQ(
+      verify_provider_token(token, provider_key(), "https://other", now, std::chrono::seconds(600))
+          .error()
+          .code,
+      Errc::untrusted);
   EXPECT_FALSE(verify_provider_token(token, provider_key(), kIssuer, now, std::chrono::seconds(60))
                    .has_value());
 }

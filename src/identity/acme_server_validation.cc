@@ -38,14 +38,14 @@ std::optional<Problem> AcmeServer::Impl::validate_challenge(const ChallengeRecor
     auto response = internal::http01_get(addresses->front(), options.http01_port, name, path,
                                          options.validation_timeout);
     if (!response) {
-      return Problem{400, "connection",
-                     "http-01: fetching http://" + name + path + " failed: " +
-                         response.error().message};
+      return Problem{
+          400, "connection",
+          "http-01: fetching http://" + name + path + " failed: " + response.error().message};
     }
     if (response->status != 200) {
-      return Problem{403, "unauthorized",
-                     "http-01: http://" + name + path + " answered " +
-                         std::to_string(response->status)};
+      return Problem{
+          403, "unauthorized",
+          "http-01: http://" + name + path + " answered " + std::to_string(response->status)};
     }
     if (trim(response->body) != key_auth) {
       return Problem{403, "incorrectResponse",
@@ -62,8 +62,9 @@ std::optional<Problem> AcmeServer::Impl::validate_challenge(const ChallengeRecor
     for (const auto& r : *records) {
       if (r == expected) return std::nullopt;
     }
-    return Problem{403, "incorrectResponse",
-                   "dns-01: no TXT record at " + record_name + " holds the key authorization digest"};
+    return Problem{
+        403, "incorrectResponse",
+        "dns-01: no TXT record at " + record_name + " holds the key authorization digest"};
   }
   return Problem{400, "malformed", "challenge type " + challenge.type + " is not checked here"};
 }

@@ -41,8 +41,7 @@ Result<std::unique_ptr<AcmeService>> AcmeService::start(const AcmeServiceOptions
                    AcmeServer* s = forward->server.load();
                    return s != nullptr ? s->handle_crl(r) : forward->unavailable();
                  }));
-  auto with_host = [&](const std::string& scheme, std::uint16_t port,
-                       const std::string& address) {
+  auto with_host = [&](const std::string& scheme, std::uint16_t port, const std::string& address) {
     std::string host = options.public_host.empty() ? address : options.public_host;
     if (host.find(':') != std::string::npos) host = "[" + host + "]";
     return scheme + "://" + host + ":" + std::to_string(port);

@@ -104,20 +104,17 @@ constexpr const char* kOrderColumns =
     "id, account_id, status, expires, identifiers, certificate_id, error";
 
 AuthorizationRecord read_authz(const Statement& s) {
-  return AuthorizationRecord{s.column_text(0),
-                             s.column_text(1),
-                             s.column_text(2),
-                             {s.column_text(3), s.column_text(4)},
-                             s.column_text(5),
-                             s.column_int(6)};
+  return AuthorizationRecord{s.column_text(0), s.column_text(1),
+                             s.column_text(2), {s.column_text(3), s.column_text(4)},
+                             s.column_text(5), s.column_int(6)};
 }
 
 constexpr const char* kAuthzColumns =
     "id, order_id, account_id, ident_type, ident_value, status, expires";
 
 ChallengeRecord read_challenge(const Statement& s) {
-  return ChallengeRecord{s.column_text(0), s.column_text(1), s.column_text(2),
-                         s.column_text(3), s.column_text(4), s.column_int(5),
+  return ChallengeRecord{s.column_text(0),         s.column_text(1), s.column_text(2),
+                         s.column_text(3),         s.column_text(4), s.column_int(5),
                          s.column_optional_text(6)};
 }
 
@@ -226,7 +223,9 @@ Result<void> AcmeStore::insert_order(const OrderRecord& o,
                                         "identifiers, certificate_id, error) VALUES "
                                         "(?, ?, ?, ?, ?, ?, ?)"));
     s.bind(1, o.id).bind(2, o.account_id).bind(3, o.status).bind(4, o.expires_unix);
-    s.bind(5, identifiers_to_json(o.identifiers)).bind_optional(6, o.certificate_id).bind_optional(7, o.error_json);
+    s.bind(5, identifiers_to_json(o.identifiers))
+        .bind_optional(6, o.certificate_id)
+        .bind_optional(7, o.error_json);
     ZTM_TRY(s.run());
     for (const auto& a : authzs) {
       ZTM_TRY_ASSIGN(auto t, db_->prepare("INSERT INTO authorizations (id, order_id, account_id, "
@@ -265,12 +264,14 @@ Result<void> AcmeStore::update_order(const OrderRecord& o) {
   std::lock_guard lock(mutex_);
   ZTM_TRY_ASSIGN(auto s, db_->prepare("UPDATE orders SET status = ?, certificate_id = ?, "
                                       "error = ? WHERE id = ?"));
-  s.bind(1, o.status).bind_optional(2, o.certificate_id).bind_optional(3, o.error_json).bind(4, o.id);
+  s.bind(1, o.status)
+      .bind_optional(2, o.certificate_id)
+      .bind_optional(3, o.error_json)
+      .bind(4, o.id);
   return s.run();
 }
 
-Result<std::vector<std::string>> AcmeStore::order_ids_of(const std::string& account_id,
-                                                         int limit) {
+Result<std::vector<std::string>> AcmeStore::order_ids_of(const std::string& account_id, int limit) {
   std::lock_guard lock(mutex_);
   ZTM_TRY_ASSIGN(auto s, db_->prepare("SELECT id FROM orders WHERE account_id = ? "
                                       "ORDER BY rowid LIMIT ?"));
@@ -280,8 +281,8 @@ Result<std::vector<std::string>> AcmeStore::order_ids_of(const std::string& acco
 
 Result<std::vector<AuthorizationRecord>> AcmeStore::authorizations_of(const std::string& oid) {
   std::lock_guard lock(mutex_);
-  ZTM_TRY_ASSIGN(auto s, db_->prepare(select(kAuthzColumns, "authorizations",
-                                             "order_id = ? ORDER BY rowid")));
+  ZTM_TRY_ASSIGN(
+      auto s, db_->prepare(select(kAuthzColumns, "authorizations", "order_id = ? ORDER BY rowid")));
   s.bind(1, oid);
   return all_rows<AuthorizationRecord>(s, read_authz);
 }
@@ -303,8 +304,8 @@ Result<void> AcmeStore::update_authorization_status(const std::string& id,
 
 Result<std::vector<ChallengeRecord>> AcmeStore::challenges_of(const std::string& authz_id) {
   std::lock_guard lock(mutex_);
-  ZTM_TRY_ASSIGN(auto s, db_->prepare(select(kChallengeColumns, "challenges",
-                                             "authz_id = ? ORDER BY rowid")));
+  ZTM_TRY_ASSIGN(
+      auto s, db_->prepare(select(kChallengeColumns, "challenges", "authz_id = ? ORDER BY rowid")));
   s.bind(1, authz_id);
   return all_rows<ChallengeRecord>(s, read_challenge);
 }
@@ -346,8 +347,7 @@ Result<std::optional<CertificateRecord>> AcmeStore::certificate(const std::strin
 Result<std::optional<CertificateRecord>> AcmeStore::certificate_by_serial(
     const std::string& serial_hex) {
   std::lock_guard lock(mutex_);
-  ZTM_TRY_ASSIGN(auto s,
-                 db_->prepare(select(kCertificateColumns, "certificates", "serial = ?")));
+  ZTM_TRY_ASSIGN(auto s, db_->prepare(select(kCertificateColumns, "certificates", "serial = ?")));
   s.bind(1, serial_hex);
   return one_row<CertificateRecord>(s, read_certificate);
 }

@@ -26,12 +26,13 @@ TEST(AcmeStore, AccountsOrdersChallengesAndCertificatesRoundTrip) {
   EXPECT_EQ(s.account_by_thumbprint("thumb").value()->id, account.id);
   EXPECT_FALSE(s.account("nope").value().has_value());
 
-  OrderRecord order{AcmeStore::new_id(), account.id, "pending", 100,
-                    {{"email", "alice@example.test"}}, std::nullopt, std::nullopt};
-  AuthorizationRecord authz{AcmeStore::new_id(), order.id, account.id,
-                            {"email", "alice@example.test"}, "pending", 100};
-  ChallengeRecord challenge{AcmeStore::new_id(), authz.id, "sso-01", "tok", "pending", 0,
-                            std::nullopt};
+  OrderRecord order{
+      AcmeStore::new_id(), account.id,  "pending", 100, {{"email", "alice@example.test"}},
+      std::nullopt,        std::nullopt};
+  AuthorizationRecord authz{
+      AcmeStore::new_id(), order.id, account.id, {"email", "alice@example.test"}, "pending", 100};
+  ChallengeRecord challenge{AcmeStore::new_id(), authz.id, "sso-01",    "tok",
+                            "pending",           0,        std::nullopt};
   ASSERT_TRUE(s.insert_order(order, {authz}, {challenge}).has_value());
   auto read = s.order(order.id).value();
   ASSERT_TRUE(read.has_value());

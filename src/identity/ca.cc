@@ -128,8 +128,8 @@ Result<CertificateAuthority> CertificateAuthority::load(const std::string& data_
   }
   struct stat st {};
   if (::stat((dir / kKeyFile).c_str(), &st) == 0 && (st.st_mode & 0077) != 0) {
-    return fail(Errc::invalid_state, (dir / kKeyFile).string() +
-                                         " is readable by group or others; chmod 600 it");
+    return fail(Errc::invalid_state,
+                (dir / kKeyFile).string() + " is readable by group or others; chmod 600 it");
   }
   ZTM_TRY_ASSIGN(std::string key_pem, read_file(dir / kKeyFile));
   auto der = pem_private_key_to_der(key_pem);

@@ -24,12 +24,11 @@ http::ClientOptions client_options(const OidcClientConfig& config) {
 }
 
 Result<json> get_json(const OidcClientConfig& config, const std::string& url) {
-  ZTM_TRY_ASSIGN(auto response,
-                 http::request("GET", url, {{"Accept", "application/json"}}, "",
-                               client_options(config)));
+  ZTM_TRY_ASSIGN(auto response, http::request("GET", url, {{"Accept", "application/json"}}, "",
+                                              client_options(config)));
   if (response.status != 200) {
-    return fail(Errc::io_error, "OIDC: GET " + url + " answered " +
-                                    std::to_string(response.status));
+    return fail(Errc::io_error,
+                "OIDC: GET " + url + " answered " + std::to_string(response.status));
   }
   json doc = json::parse(response.body, nullptr, false);
   if (!doc.is_object()) return fail(Errc::invalid_encoding, "OIDC: " + url + " is not JSON");
@@ -37,8 +36,7 @@ Result<json> get_json(const OidcClientConfig& config, const std::string& url) {
 }
 
 std::string string_member(const json& doc, const char* name) {
-  return doc.contains(name) && doc[name].is_string() ? doc[name].get<std::string>()
-                                                     : std::string();
+  return doc.contains(name) && doc[name].is_string() ? doc[name].get<std::string>() : std::string();
 }
 
 }  // namespace
@@ -54,10 +52,9 @@ Result<std::unique_ptr<OidcRelyingParty>> OidcRelyingParty::discover(OidcClientC
   std::string base = config.issuer;
   if (!base.empty() && base.back() == '/') base.pop_back();
   ZTM_TRY_ASSIGN(json doc, get_json(config, base + "/.well-known/openid-configuration"));
-  OidcProviderMetadata metadata{string_member(doc, "issuer"),
-                                string_member(doc, "authorization_endpoint"),
-                                string_member(doc, "token_endpoint"),
-                                string_member(doc, "jwks_uri")};
+  OidcProviderMetadata metadata{
+      string_member(doc, "issuer"), string_member(doc, "authorization_endpoint"),
+      string_member(doc, "token_endpoint"), string_member(doc, "jwks_uri")};
   // Discovery §4.3: the issuer in the document must be exactly the one we asked.
   if (metadata.issuer != config.issuer) {
     return fail(Errc::untrusted, "OIDC: discovery issuer " + metadata.issuer +
@@ -99,26 +96,26 @@ std::string OidcRelyingParty::authorization_url(std::string_view state, std::str
 Result<std::string> OidcRelyingParty::exchange_code(std::string_view code,
                                                     std::string_view code_verifier) const {
   const auto secret = config_.client_secret.expose();
-  std::string body = internal::form_encode(
-      {{"grant_type", "authorization_code"},
-       {"code", std::string(code)},
-       {"redirect_uri", config_.redirect_uri},
-       {"code_verifier", std::string(code_verifier)},
-       {"client_id", config_.client_id},
-       {"client_secret", std::string(secret.begin(), secret.end())}});
+  std::string body =
+      internal::form_encode({{"grant_type", "authorization_code"},
+                             {"code", std::string(code)},
+                             {"redirect_uri", config_.redirect_uri},
+                             {"code_verifier", std::string(code_verifier)},
+                             {"client_id", config_.client_id},
+                             {"client_secret", std::string(secret.begin(), secret.end())}});
   auto response = http::request(
       "POST", metadata_.token_endpoint,
-      {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}},
-      body, client_options(config_));
+      {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}}, body,
+      client_options(config_));
   secure_zero(body.data(), body.size());
   if (!response) return tl::unexpected(response.error());
   json doc = json::parse(response->body, nullptr, false);
   if (response->status != 200 || !doc.is_object()) {
     // The token endpoint's error (RFC 6749 §5.2) names the problem; it holds no secret.
     std::string error = doc.is_object() ? string_member(doc, "error") : std::string();
-    return fail(Errc::authentication_failed,
-                "OIDC: token endpoint refused the code (" + std::to_string(response->status) +
-                    (error.empty() ? "" : ", " + error) + ")");
+    return fail(Errc::authentication_failed, "OIDC: token endpoint refused the code (" +
+                                                 std::to_string(response->status) +
+                                                 (error.empty() ? "" : ", " + error) + ")");
   }
   std::string id_token = string_member(doc, "id_token");
   if (id_token.empty()) return fail(Errc::invalid_encoding, "OIDC: token response has no id_token");

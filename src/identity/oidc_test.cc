@@ -16,9 +16,14 @@ constexpr std::int64_t kNow = 1'800'000'000;
 constexpr char kIssuer[] = "https://idp.example.test";
 
 json good_claims() {
-  return {{"iss", kIssuer}, {"sub", "u1"},       {"aud", "acme-ca"},
-          {"nonce", "n-1"}, {"iat", kNow - 10},  {"exp", kNow + 300},
-          {"email", "alice@example.test"},        {"email_verified", true}};
+  return {{"iss", kIssuer},
+          {"sub", "u1"},
+          {"aud", "acme-ca"},
+          {"nonce", "n-1"},
+          {"iat", kNow - 10},
+          {"exp", kNow + 300},
+          {"email", "alice@example.test"},
+          {"email_verified", true}};
 }
 
 IdTokenExpectations expected() {
@@ -116,7 +121,8 @@ TEST(Jwks, SkipsUnusableKeys) {
   TestSigningKey rsa(TestSigningKey::Alg::rs256, "r");
   json enc = rsa.jwk();
   enc["use"] = "enc";
-  json okp = {{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}};
+  json okp = {
+      {"kty", "OKP"}, {"crv", "Ed25519"}, {"x", "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}};
   json short_rsa = {{"kty", "RSA"}, {"n", "AQAB"}, {"e", "AQAB"}};
   auto jwks = Jwks::parse(json{{"keys", {enc, okp, short_rsa, rsa.jwk()}}}.dump());
   ASSERT_TRUE(jwks.has_value());

@@ -86,9 +86,9 @@ Outcome<void> AcmeServer::Impl::check_provider_token(const AccountRecord& accoun
   if (!payload.is_object() || !payload.contains("token") || !payload["token"].is_string()) {
     return problem(400, "malformed", "provider-01 needs {\"token\": ...} from the meeting service");
   }
-  auto claims = verify_provider_token(payload["token"].get<std::string>(),
-                                      options.provider->hmac_key, options.provider->issuer,
-                                      now_unix(), options.provider->max_token_age);
+  auto claims =
+      verify_provider_token(payload["token"].get<std::string>(), options.provider->hmac_key,
+                            options.provider->issuer, now_unix(), options.provider->max_token_age);
   if (!claims) return problem(403, "unauthorized", claims.error().message);
   // The token names the account key it was issued for, so a token seen by someone
   // else cannot certify the email for their account.
@@ -96,8 +96,8 @@ Outcome<void> AcmeServer::Impl::check_provider_token(const AccountRecord& accoun
     return problem(403, "unauthorized", "provider token: issued for another account key");
   }
   if (claims->email != authz.identifier.value) {
-    return problem(403, "unauthorized", "provider token: names " + claims->email + ", not " +
-                                            authz.identifier.value);
+    return problem(403, "unauthorized",
+                   "provider token: names " + claims->email + ", not " + authz.identifier.value);
   }
   return {};
 }

@@ -22,12 +22,23 @@ std::string html_escape(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -40,8 +51,8 @@ http::Response page(int status, std::string_view title, std::string_view message
   r.headers.set("Content-Type", "text/html; charset=utf-8");
   r.headers.set("Cache-Control", "no-store");
   r.body = "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
-           "</title></head><body><h1>" + html_escape(title) + "</h1><p>" +
-           html_escape(message) + "</p></body></html>\n";
+           "</title></head><body><h1>" + html_escape(title) + "</h1><p>" + html_escape(message) +
+           "</p></body></html>\n";
   return r;
 }
 

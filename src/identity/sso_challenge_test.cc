@@ -52,9 +52,14 @@ class SsoChallengeTest : public ::testing::Test {
   }
 
   json claims(const std::string& nonce) const {
-    return {{"iss", idp_.issuer()}, {"sub", "alice"},  {"aud", "acme-ca"},
-            {"nonce", nonce},       {"iat", now()},     {"exp", now() + 300},
-            {"email", "alice@example.test"},            {"email_verified", true}};
+    return {{"iss", idp_.issuer()},
+            {"sub", "alice"},
+            {"aud", "acme-ca"},
+            {"nonce", nonce},
+            {"iat", now()},
+            {"exp", now() + 300},
+            {"email", "alice@example.test"},
+            {"email_verified", true}};
   }
 
   // login runs the browser's part: open sso_url, (the IdP would log in here), come

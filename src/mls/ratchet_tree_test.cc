@@ -163,6 +163,34 @@ TEST(RatchetTree, ParentHashesVerifyAfterCommitsAndCatchTampering) {
               "tree.parent_hash_mismatch");
 }
 
+TEST(RatchetTree, ParentHashesHoldWithLeavesAddedWithoutPath) {
+  // Adds committed without a path leave unmerged leaves under the old parents; the
+  // original sibling tree hash of §7.9 must leave them out.
+  TestGroup g(suite1());
+  for (int i = 0; i < 8; ++i) g.add("m" + std::to_string(i));
+  ASSERT_TRUE(g.tree.remove_leaf(LeafIndex{5}));
+  ASSERT_TRUE(g.tree.remove_leaf(LeafIndex{6}));
+  g.commit(LeafIndex{0});  // sets 1, 3 and the root 7
+  EXPECT_EQ(g.add("x").value, 5u);
+  EXPECT_EQ(g.add("y").value, 6u);
+  EXPECT_EQ(g.tree.parent_node(NodeIndex{7})->unmerged_leaves,
+            (std::vector<std::uint32_t>{5, 6}));
+  EXPECT_EQ(g.tree.resolution(NodeIndex{7}),
+            (std::vector<NodeIndex>{NodeIndex{7}, NodeIndex{10}, NodeIndex{12}}));
+  ASSERT_TRUE(g.tree.verify_unmerged_leaves());
+  ASSERT_TRUE(g.tree.verify_parent_hashes());
+  g.context.tree_hash = g.tree.root_tree_hash();
+  BasicCredentialValidator validator;
+  auto joined = RatchetTree::decode(g.suite, g.tree.encode());
+  ASSERT_TRUE(joined);
+  EXPECT_TRUE(joined->validate_for_join(g.context, validator, std::nullopt));
+  // Dropping one unmerged entry breaks the chain it was accounted for in.
+  auto nodes = *tls::decode<std::vector<std::optional<Node>>>(g.tree.encode());
+  nodes[7]->parent().unmerged_leaves = {5};
+  expect_rule(RatchetTree::from_nodes(g.suite, std::move(nodes))->verify_parent_hashes(),
+              "tree.parent_hash_mismatch");
+}
+
 TEST(RatchetTree, UnmergedLeavesAndKeyUniquenessRules) {
   TestGroup g(suite1());
   for (int i = 0; i < 4; ++i) g.add("m" + std::to_string(i));

@@ -153,11 +153,19 @@ Result<bool> RatchetTree::side_chains_to(NodeIndex p, NodeIndex c, NodeIndex s) 
   std::vector<NodeIndex> res;
   if (!append_resolution_capped(c, res, unmerged_under_c + 1)) return false;
   if (res.size() != unmerged_under_c + 1) return false;
+  // Membership tests use a sorted view: a root may list thousands of leaves added
+  // without a path, and a linear search per entry would be quadratic.
+  const std::vector<std::uint32_t>* sorted = &pn.unmerged_leaves;
+  std::vector<std::uint32_t> sorted_copy;
+  if (!std::is_sorted(sorted->begin(), sorted->end())) {
+    sorted_copy = *sorted;
+    std::sort(sorted_copy.begin(), sorted_copy.end());
+    sorted = &sorted_copy;
+  }
   std::optional<NodeIndex> d;
   for (NodeIndex n : res) {
     const bool unmerged =
-        n.is_leaf() && std::find(pn.unmerged_leaves.begin(), pn.unmerged_leaves.end(),
-                                 n.leaf().value) != pn.unmerged_leaves.end();
+        n.is_leaf() && std::binary_search(sorted->begin(), sorted->end(), n.leaf().value);
     if (unmerged) continue;
     if (d) return false;
     d = n;

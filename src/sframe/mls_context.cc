@@ -209,8 +209,8 @@ Result<MlsUnprotected> MlsContext::unprotect(ByteView sframe_ciphertext, ByteVie
                                        " names an epoch that is unknown or erased");
   }
   const unsigned shift = s.options.epoch_bits + e->sender_bits;
-  const std::uint64_t sender_mask =
-      e->sender_bits == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << e->sender_bits) - 1;
+  // S <= 32, so the mask fits; a KID with S + E = 64 has no context bits.
+  const std::uint64_t sender_mask = (std::uint64_t{1} << e->sender_bits) - 1;
   MlsFrameInfo info;
   info.epoch = e->epoch;
   info.sender_index = static_cast<std::uint32_t>((kid >> s.options.epoch_bits) & sender_mask);

@@ -55,8 +55,8 @@ struct AuthorizationRecord {
 struct ChallengeRecord {
   std::string id;
   std::string authz_id;
-  std::string type;   // "http-01" | "dns-01" | "sso-01"
-  std::string token;  // base64url, 128 bits of entropy (§8.3)
+  std::string type;    // "http-01" | "dns-01" | "sso-01"
+  std::string token;   // base64url, 128 bits of entropy (§8.3)
   std::string status;  // "pending" | "processing" | "valid" | "invalid"
   std::int64_t validated_unix = 0;
   std::optional<std::string> error_json;

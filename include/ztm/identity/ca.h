@@ -40,8 +40,8 @@ struct CaOptions {
 class CertificateAuthority {
  public:
   // init loads the CA in options.data_dir, creating the directory, key and
-  // certificate (make_ca_certificate in profile.h) when they do not exist yet. An existing key without a certificate
-  // (or the reverse) is invalid_state: we never silently replace a CA.
+  // certificate (make_ca_certificate in profile.h) when they do not exist yet. An existing key
+  // without a certificate (or the reverse) is invalid_state: we never silently replace a CA.
   static Result<CertificateAuthority> init(const CaOptions& options);
   // load loads an existing CA; not_found when the directory holds none.
   static Result<CertificateAuthority> load(const std::string& data_dir);

@@ -27,8 +27,8 @@ namespace ztm::identity {
 struct OidcClientConfig {
   std::string issuer;  // exactly as the IdP's "iss" (no trailing slash added or removed)
   std::string client_id;
-  SecretBytes client_secret;  // sent only to the token endpoint, never logged
-  std::string redirect_uri;   // the ACME server's callback URL
+  SecretBytes client_secret;   // sent only to the token endpoint, never logged
+  std::string redirect_uri;    // the ACME server's callback URL
   std::string ca_bundle_file;  // trust anchors for an https IdP (empty: system store)
   std::chrono::seconds max_clock_skew{60};
   std::chrono::milliseconds timeout{10'000};
@@ -123,8 +123,7 @@ class OidcRelyingParty {
   // fresh login, so an IdP session cannot validate a challenge unnoticed), and the
   // email as login_hint.
   std::string authorization_url(std::string_view state, std::string_view nonce,
-                                std::string_view code_challenge,
-                                std::string_view login_hint) const;
+                                std::string_view code_challenge, std::string_view login_hint) const;
 
   // exchange_code redeems an authorization code at the token endpoint (Core
   // §3.1.3.1, client_secret_post, with the PKCE verifier) and returns the ID token.

@@ -26,10 +26,11 @@ namespace ztm::identity {
 // AuthenticatedRequest is a POST whose JWS verified: under the account's key (kid)
 // or, where allowed, under an embedded jwk.
 struct AuthenticatedRequest {
-  ParsedJws jws;  // verified (by verify_jws) before this struct is made
-  PublicJwk key;
+  std::optional<PublicJwk> key;          // ES256/EdDSA keys; absent for an RSA key (RS256)
+  nlohmann::json key_jwk;                // the verifying key as a public JWK, any type
+  std::string key_thumbprint;            // its RFC 7638 thumbprint
   std::optional<AccountRecord> account;  // set for kid requests
-  nlohmann::json payload;                 // parsed payload; null for POST-as-GET
+  nlohmann::json payload;                // parsed payload; null for POST-as-GET
   bool post_as_get = false;
 };
 
@@ -82,8 +83,8 @@ struct AcmeServer::Impl {
   http::Response respond(const internal::Outcome<http::Response>& outcome);
 
   // authenticate checks a POST per §6.2–6.4; allow_jwk for newAccount/revokeCert.
-  internal::Outcome<AuthenticatedRequest> authenticate(const http::Request& request,
-                                                       bool allow_jwk, bool require_jwk);
+  internal::Outcome<AuthenticatedRequest> authenticate(const http::Request& request, bool allow_jwk,
+                                                       bool require_jwk);
 
   // Resource handlers (each returns the response body or a problem).
   internal::Outcome<http::Response> directory();

@@ -44,8 +44,8 @@ struct AcmeTestEnv {
     service_options.acme.tls_private_key_file = env->pki.leaf_key.string();
     service_options.acme.worker_threads = 2;
     service_options.acme.port = acme_port;
-    auto service = AcmeService::start(service_options, std::move(*ca), std::move(*store),
-                                      std::move(options));
+    auto service =
+        AcmeService::start(service_options, std::move(*ca), std::move(*store), std::move(options));
     if (!service) throw std::runtime_error("AcmeService: " + service.error().what());
     env->service = std::move(*service);
     return env;
@@ -69,8 +69,8 @@ struct RawAcme {
   const AcmeTestEnv& env;
 
   std::string nonce() const {
-    auto r = http::request("HEAD", env.base_url() + "/acme/new-nonce", {}, "",
-                           env.client_options());
+    auto r =
+        http::request("HEAD", env.base_url() + "/acme/new-nonce", {}, "", env.client_options());
     if (!r) throw std::runtime_error("new-nonce: " + r.error().what());
     return r->headers.get("Replay-Nonce").value_or("");
   }

@@ -104,8 +104,8 @@ Result<Http01Response> http01_get(const std::string& address, std::uint16_t port
     socklen_t len = sizeof err;
     ::getsockopt(sock.fd(), SOL_SOCKET, SO_ERROR, &err, &len);
     if (err != 0) {
-      return fail(Errc::io_error, "http-01: cannot connect to " + address + ":" +
-                                      std::to_string(port));
+      return fail(Errc::io_error,
+                  "http-01: cannot connect to " + address + ":" + std::to_string(port));
     }
   }
   std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + host +

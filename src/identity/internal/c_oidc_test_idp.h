@@ -42,22 +42,28 @@ class TestSigningKey {
   // jwk is the public key as a JWK.
   nlohmann::json jwk() const {
     if (alg_ == Alg::rs256) {
-      return {{"kty", "RSA"}, {"kid", kid_}, {"use", "sig"}, {"alg", "RS256"},
+      return {{"kty", "RSA"},
+              {"kid", kid_},
+              {"use", "sig"},
+              {"alg", "RS256"},
               {"n", base64url_encode(bn_param(OSSL_PKEY_PARAM_RSA_N, 0))},
               {"e", base64url_encode(bn_param(OSSL_PKEY_PARAM_RSA_E, 0))}};
     }
-    return {{"kty", "EC"}, {"crv", "P-256"}, {"kid", kid_}, {"use", "sig"}, {"alg", "ES256"},
+    return {{"kty", "EC"},
+            {"crv", "P-256"},
+            {"kid", kid_},
+            {"use", "sig"},
+            {"alg", "ES256"},
             {"x", base64url_encode(bn_param(OSSL_PKEY_PARAM_EC_PUB_X, 32))},
             {"y", base64url_encode(bn_param(OSSL_PKEY_PARAM_EC_PUB_Y, 32))}};
   }
 
   // sign makes a compact JWS (a JWT) over claims; header_kid overrides the kid.
   std::string sign(const nlohmann::json& claims) const {
-    nlohmann::json header = {{"alg", alg_ == Alg::rs256 ? "RS256" : "ES256"},
-                             {"typ", "JWT"},
-                             {"kid", kid_}};
-    std::string input = base64url_encode(as_bytes(header.dump())) + "." +
-                        base64url_encode(as_bytes(claims.dump()));
+    nlohmann::json header = {
+        {"alg", alg_ == Alg::rs256 ? "RS256" : "ES256"}, {"typ", "JWT"}, {"kid", kid_}};
+    std::string input =
+        base64url_encode(as_bytes(header.dump())) + "." + base64url_encode(as_bytes(claims.dump()));
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     std::size_t len = 0;
     Bytes sig;
@@ -152,9 +158,8 @@ class FakeIdp {
           form["client_secret"] != "s3cret") {
         return json_response(400, {{"error", "invalid_grant"}});
       }
-      return json_response(200, {{"access_token", "at"},
-                                 {"token_type", "Bearer"},
-                                 {"id_token", maker_(nonce_)}});
+      return json_response(
+          200, {{"access_token", "at"}, {"token_type", "Bearer"}, {"id_token", maker_(nonce_)}});
     }
     http::Response nf;
     nf.status = 404;
