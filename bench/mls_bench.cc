@@ -93,8 +93,15 @@ void fill_tree(Fixture& f) {
   GroupState& b = GroupAccess::state(*f.bob);
   RatchetTree tree = a.tree;
   const auto placeholder = must(crypto::DhPrivateKey::generate(f.suite.kem_id()), "dh");
+  const std::uint32_t leaves = tree.leaf_count().value;
+  // covers_members: the subtree under parent node n holds a member (leaves are
+  // 0..N-1); parents over blank leaves only stay blank.
+  const auto covers_members = [&](std::uint32_t n) {
+    const std::uint32_t k = level(NodeIndex{n});
+    return (n - ((1u << k) - 1)) / 2 < f.signers.size();
+  };
   for (std::uint32_t n = 1; n < tree.width(); n += 2) {
-    if (!tree.is_blank(NodeIndex{n})) continue;
+    if (!tree.is_blank(NodeIndex{n}) || !covers_members(n)) continue;
     Bytes pub = placeholder.public_key();
     pub[0] ^= static_cast<std::uint8_t>(n);
     pub[1] ^= static_cast<std::uint8_t>(n >> 8);
@@ -102,7 +109,6 @@ void fill_tree(Fixture& f) {
     must(tree.set_node(NodeIndex{n}, Node{ParentNode{pub, {}, {}}}), "placeholder");
   }
   GroupContext context = a.context;
-  const std::uint32_t leaves = tree.leaf_count().value;
   std::uint32_t last_even = (leaves - 1) & ~1u;
   std::optional<CreatedUpdatePath> from_alice;
   for (std::uint32_t i = last_even + 2; i >= 2;) {
@@ -114,8 +120,12 @@ void fill_tree(Fixture& f) {
              "create_update_path");
     if (i == 0) from_alice.emplace(std::move(created));
   }
+  // Every parent with members under both children is set (the others are not
+  // on any filtered direct path, §4.1.2, and stay blank in any tree).
   for (std::uint32_t n = 1; n < tree.width(); n += 2) {
-    if (tree.is_blank(NodeIndex{n})) std::abort();
+    const std::uint32_t k = level(NodeIndex{n});
+    const std::uint32_t first_right = (n - ((1u << k) - 1)) / 2 + (1u << (k - 1));
+    if (first_right < f.signers.size() && tree.is_blank(NodeIndex{n})) std::abort();
   }
   auto at_bob = must(decrypt_update_path(tree, LeafIndex{0}, from_alice->update_path, b.private_key,
                                          tls::encode(context), {}),
@@ -234,7 +244,10 @@ void BM_MlsJoin(benchmark::State& state, std::uint32_t n, int shape) {
   Fixture& f = fixture(n, shape);
   for (auto _ : state) {
     auto g = Group::join(f.welcome, *f.joiner, f.config);
-    ZTM_EXPECT(g, "join failed");
+    if (!g) {
+      state.SkipWithError(("join failed: " + g.error().message).c_str());
+      break;
+    }
     benchmark::DoNotOptimize(g->epoch());
   }
   counters(state, f);

@@ -239,6 +239,20 @@ TEST(PrivateMessage, TamperingFailsAndDoesNotBurnTheKey) {
   EXPECT_EQ(replay.error().code, Errc::replay);
 }
 
+TEST(PrivateMessage, EmptyAndShortFieldsFailCleanly) {
+  Group g;
+  auto receiver = g.tree();
+  PrivateMessage m;
+  m.group_id = g.context.group_id;
+  m.epoch = g.context.epoch;
+  EXPECT_EQ(unprotect_private(g.cs, m, g.context, receiver, g.sender_data_secret).error().code,
+            Errc::authentication_failed);
+  m.encrypted_sender_data = Bytes(5, 1);
+  m.ciphertext = Bytes(3, 2);
+  EXPECT_EQ(unprotect_private(g.cs, m, g.context, receiver, g.sender_data_secret).error().code,
+            Errc::authentication_failed);
+}
+
 TEST(PrivateMessage, OutOfOrderDelivery) {
   Group g;
   auto sender = g.tree();

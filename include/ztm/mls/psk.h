@@ -1,6 +1,7 @@
-// Pre-shared keys (RFC 9420 §8.4): the PSKLabel chain that turns a list of PSKs into psk_secret,
-// and a bounded store that resolves PSK ids to their secrets (external PSKs from the application,
-// resumption PSKs from this client's own past epochs).
+// Pre-shared keys (RFC 9420 §8.4): the PSKLabel chain that turns a list of PSKs
+// into psk_secret, and a bounded store that resolves PreSharedKeyIDs (the wire
+// struct is in messages/proposals.h) to their secrets: external PSKs from the
+// application, resumption PSKs from this client's own past epochs.
 #pragma once
 
 #include <cstddef>
