@@ -96,7 +96,10 @@ class ExtensionCa {
       if (!csr)
         return reply(400,
                      {{"type", "urn:ietf:params:acme:error:badCSR"}, {"detail", "not base64url"}});
-      IssueOptions io{validity_, Bytes{0x42, 0x17}, std::nullopt};
+      // The leaf's validity must lie inside the CA's.
+      const Validity leaf{validity_.not_before + std::chrono::minutes(1),
+                          validity_.not_after - std::chrono::hours(1)};
+      IssueOptions io{leaf, Bytes{0x42, 0x17}, std::nullopt};
       auto cert = issue_certificate(*csr, ca_key_, *ca_, io);
       if (!cert)
         return reply(

@@ -173,8 +173,7 @@ TEST(RatchetTree, ParentHashesHoldWithLeavesAddedWithoutPath) {
   g.commit(LeafIndex{0});  // sets 1, 3 and the root 7
   EXPECT_EQ(g.add("x").value, 5u);
   EXPECT_EQ(g.add("y").value, 6u);
-  EXPECT_EQ(g.tree.parent_node(NodeIndex{7})->unmerged_leaves,
-            (std::vector<std::uint32_t>{5, 6}));
+  EXPECT_EQ(g.tree.parent_node(NodeIndex{7})->unmerged_leaves, (std::vector<std::uint32_t>{5, 6}));
   EXPECT_EQ(g.tree.resolution(NodeIndex{7}),
             (std::vector<NodeIndex>{NodeIndex{7}, NodeIndex{10}, NodeIndex{12}}));
   ASSERT_TRUE(g.tree.verify_unmerged_leaves());
