@@ -6,7 +6,9 @@
 
 namespace {
 
-TEST(Vectors, MlsWelcome) { ztm_test::expect_vector_file("mls/welcome.json", 7); }
+TEST(Vectors, MlsWelcome) {
+  ztm_test::expect_vector_file("mls/welcome.json", 7);
+}
 
 TEST(Vectors, MlsPassiveClientWelcome) {
   ztm_test::expect_vector_file("mls/passive-client-welcome.json", 56);
