@@ -100,24 +100,7 @@ Result<void> run_case(const nlohmann::json& c) {
 }
 
 Runner mls_crypto_basics_runner() {
-  return {
-      "mls/crypto-basics",
-      [](const std::filesystem::path& path, const nlohmann::json&) {
-        return path.filename() == "crypto-basics.json";
-      },
-      [](const nlohmann::json& doc, Report& report) {
-        for (const auto& c : doc) {
-          const std::string name = "cipher_suite " + std::to_string(c.value("cipher_suite", 0));
-          Result<void> result;
-          try {
-            result = run_case(c);
-          } catch (const nlohmann::json::exception& e) {
-            result = fail(Errc::invalid_encoding, std::string("malformed case: ") + e.what());
-          }
-          report.check(name, result);
-        }
-      },
-  };
+  return per_suite_runner("mls/crypto-basics", "crypto-basics.json", &run_case);
 }
 
 }  // namespace

@@ -195,24 +195,7 @@ Result<void> run_case(const nlohmann::json& c) {
 }
 
 Runner mls_message_protection_runner() {
-  return {
-      "mls/message-protection",
-      [](const std::filesystem::path& path, const nlohmann::json&) {
-        return path.filename() == "message-protection.json";
-      },
-      [](const nlohmann::json& doc, Report& report) {
-        for (const auto& c : doc) {
-          const std::string name = "cipher_suite " + std::to_string(c.value("cipher_suite", 0));
-          Result<void> result;
-          try {
-            result = run_case(c);
-          } catch (const nlohmann::json::exception& e) {
-            result = fail(Errc::invalid_encoding, std::string("malformed case: ") + e.what());
-          }
-          report.check(name, result);
-        }
-      },
-  };
+  return per_suite_runner("mls/message-protection", "message-protection.json", &run_case);
 }
 
 }  // namespace
