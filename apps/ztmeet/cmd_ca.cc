@@ -239,4 +239,6 @@ void add_ca_command(CLI::App& app) {
   serve->callback([args] { run_serve(*args); });
 }
 
+ZTM_REGISTER_COMMAND(30, add_ca_command);
+
 }  // namespace ztm::app

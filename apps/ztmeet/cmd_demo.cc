@@ -27,4 +27,6 @@ void add_demo_command(CLI::App& app) {
   });
 }
 
+ZTM_REGISTER_COMMAND(60, add_demo_command);
+
 }  // namespace ztm::app

@@ -10,17 +10,27 @@
 
 #include "commands.h"
 #include "ztm/identity/enrollment.h"
+#include "ztm/base/secret.h"
 #include "ztm/identity/profile.h"
+#include "ztm/identity/sso_test_browser.h"
 
 namespace ztm::app {
 namespace {
+
+namespace id = ztm::identity;
 
 struct EnrollArgs {
   std::string server;
   std::string ca_bundle;
   std::string email;
   std::string domain;
-  std::string challenge = "http-01";
+  std::string challenge;  // default: sso-01 for --email, http-01 for --domain
+  bool sso = false;
+  int sso_timeout_seconds = 300;
+  bool sso_test_browser = false;
+  std::string sso_login;
+  std::string sso_password_file;
+  std::string provider_token_command;
   std::string http_address = "0.0.0.0";
   std::uint16_t http_port = 80;
   std::string dns_hook;
@@ -36,12 +46,69 @@ struct EnrollArgs {
   throw CLI::RuntimeError(1);
 }
 
-void run(const EnrollArgs& args) {
-  namespace id = ztm::identity;
+// kTestBrowserDefaultPassword is what the test browser types when no password file
+// is given: development IdPs (oidc-provider's dev interactions) accept any password.
+constexpr char kTestBrowserDefaultPassword[] = "dev-password";
+
+// read_password reads a password file (first line), never echoing it.
+SecretBytes read_password(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) die("cannot read " + path);
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  SecretBytes out(as_bytes(line));
+  secure_zero(line.data(), line.size());
+  return out;
+}
+
+// sso_sign_in is how the user's browser gets to the IdP: printed for a person, or
+// the test browser (tests and the demo only).
+id::SsoSignIn sso_sign_in(const EnrollArgs& args) {
+  if (!args.sso_test_browser) {
+    return [](const id::SsoChallengeObject& sso, const id::AcmeIdentifier& identifier) {
+      std::printf(
+          "\n  Open this address in your browser and sign in as %s:\n\n    %s\n\n"
+          "  (the CA asks your organization's sign-in service; this program waits)\n",
+          identifier.value.c_str(), sso.sso_url.c_str());
+      std::fflush(stdout);
+      return ztm::ok();
+    };
+  }
+  id::SsoTestLogin login{args.sso_login.empty() ? args.email : args.sso_login,
+                         args.sso_password_file.empty()
+                             ? SecretBytes(as_bytes(kTestBrowserDefaultPassword))
+                             : read_password(args.sso_password_file)};
+  id::SsoTestBrowserOptions options;
+  options.http.ca_bundle_file = args.ca_bundle;
+  options.http.timeout = std::chrono::seconds(args.timeout_seconds);
+  options.http.max_response_body_bytes = id::kMaxHtmlFormPageBytes;
+  std::printf("  TEST MODE: signing in at the identity provider as %s without a browser\n",
+              login.login.c_str());
+  return id::sso_test_browser(std::move(login), std::move(options));
+}
+
+void run(EnrollArgs args) {
   const std::filesystem::path out(args.out);
   if (args.email.empty() == args.domain.empty()) die("give exactly one of --email or --domain");
+  if (args.sso) {
+    if (!args.challenge.empty() && args.challenge != "sso-01") die("--sso means --challenge sso-01");
+    args.challenge = "sso-01";
+  }
+  if (args.challenge.empty()) args.challenge = args.email.empty() ? "http-01" : "sso-01";
+  const bool email_challenge = args.challenge == "sso-01" || args.challenge == "provider-01";
+  if (email_challenge == args.email.empty()) {
+    die("sso-01 and provider-01 enroll an --email, http-01 and dns-01 a --domain");
+  }
   if (args.challenge == "dns-01" && args.dns_hook.empty())
     die("--challenge dns-01 needs --dns-hook");
+  if (args.challenge == "provider-01" && args.provider_token_command.empty()) {
+    die("--challenge provider-01 needs --provider-token-command");
+  }
+  if (args.challenge != "sso-01" &&
+      (args.sso_test_browser || !args.sso_login.empty() || !args.sso_password_file.empty())) {
+    die("--sso-test-browser, --sso-login and --sso-password-file go with sso-01");
+  }
   auto scheme = id::signature_scheme_for_suite(args.suite);
   if (!scheme) die(scheme.error().what());
 
@@ -78,6 +145,13 @@ void run(const EnrollArgs& args) {
   o.challenge_type = args.challenge;
   o.http01 = {args.http_address, args.http_port};
   if (!args.dns_hook.empty()) o.dns01 = id::dns01_command_hook(args.dns_hook);
+  if (args.challenge == "sso-01") {
+    o.sso_sign_in = sso_sign_in(args);
+    o.sso_timeout = std::chrono::seconds(args.sso_timeout_seconds);
+  }
+  if (!args.provider_token_command.empty()) {
+    o.provider_token = id::provider_token_command(args.provider_token_command);
+  }
   o.signature_scheme = *scheme;
   // The account key is kept with the credential so renewals use the same account.
   const auto account_file = out / id::kAccountKeyFile;
@@ -104,8 +178,11 @@ void add_enroll_command(CLI::App& app) {
       "enroll",
       "Get an X.509 certificate for a new MLS signature key from an ACME CA (RFC 8555)\n"
       "and store signature-key.pem (0600), chain.pem and account-key.pem in --out.\n"
-      "Example: ztmeet enroll --server https://ca.example.com/dir --domain room-7.example.com\n"
-      "         --challenge dns-01 --dns-hook ./set-txt.sh --out ~/.ztmeet/id");
+      "Examples: ztmeet enroll --server https://ca.example.com/acme/directory \\\n"
+      "            --email alice@example.com --sso --out ~/.ztmeet/id\n"
+      "          ztmeet enroll --server https://ca.example.com/acme/directory \\\n"
+      "            --domain room-7.example.com --challenge dns-01 --dns-hook ./set-txt.sh \\\n"
+      "            --out ~/.ztmeet/room-7");
   auto args = std::make_shared<EnrollArgs>();
   cmd->add_option("--server", args->server, "ACME directory URL")->required();
   cmd->add_option("--ca-bundle", args->ca_bundle,
@@ -113,9 +190,28 @@ void add_enroll_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--email", args->email, "Enroll a user identity (email identifier)");
   cmd->add_option("--domain", args->domain, "Enroll a device identity (dns identifier)");
-  cmd->add_option("--challenge", args->challenge, "Challenge to solve")
-      ->check(CLI::IsMember({"http-01", "dns-01"}))
+  cmd->add_option("--challenge", args->challenge,
+                  "Challenge to solve (default: sso-01 for --email, http-01 for --domain)")
+      ->check(CLI::IsMember({"http-01", "dns-01", "sso-01", "provider-01"}));
+  cmd->add_flag("--sso", args->sso,
+                "Prove the --email by signing in at the organization's SSO (sso-01): prints "
+                "the address to open in a browser and waits for the sign-in");
+  cmd->add_option("--sso-timeout", args->sso_timeout_seconds,
+                  "Seconds to wait for the SSO sign-in")
+      ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  cmd->add_flag("--sso-test-browser", args->sso_test_browser,
+                "TESTS AND DEMO ONLY: instead of a person's browser, sign in by itself at a "
+                "development IdP (plain login/consent forms, no second factor)");
+  cmd->add_option("--sso-login", args->sso_login,
+                  "With --sso-test-browser: the IdP login name (default: --email)");
+  cmd->add_option("--sso-password-file", args->sso_password_file,
+                  "With --sso-test-browser: file whose first line is the IdP password "
+                  "(default: a fixed dummy a development IdP accepts)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--provider-token-command", args->provider_token_command,
+                  "provider-01: command run as CMD <email> <account-thumbprint> that prints the "
+                  "meeting service's token (e.g. 'ztmeet ca provider-token ...')");
   cmd->add_option("--http-address", args->http_address, "Address the http-01 responder binds")
       ->capture_default_str();
   cmd->add_option("--http-port", args->http_port, "Port the http-01 responder listens on")
@@ -132,5 +228,7 @@ void add_enroll_command(CLI::App& app) {
   cmd->add_flag("--force", args->force, "Enroll even if --out holds a certificate not yet due");
   cmd->callback([args] { run(*args); });
 }
+
+ZTM_REGISTER_COMMAND(40, add_enroll_command);
 
 }  // namespace ztm::app

@@ -137,4 +137,6 @@ void add_identity_command(CLI::App& app) {
   verify->callback([args] { run_verify(*args); });
 }
 
+ZTM_REGISTER_COMMAND(50, add_identity_command);
+
 }  // namespace ztm::app

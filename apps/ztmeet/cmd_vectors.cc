@@ -42,4 +42,6 @@ void add_vectors_command(CLI::App& app) {
   });
 }
 
+ZTM_REGISTER_COMMAND(70, add_vectors_command);
+
 }  // namespace ztm::app
