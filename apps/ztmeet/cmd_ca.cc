@@ -1,6 +1,7 @@
 // `ztmeet ca init|serve`: an ACME certificate authority (RFC 8555) for ztmeet
 // identities — the organization's CA (sso-01 for people, http-01/dns-01 for
 // devices) or the provider's (provider-01). See docs/identity.md.
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -11,6 +12,7 @@
 
 #include "commands.h"
 #include "ztm/identity/acme_server.h"
+#include "ztm/identity/sso_challenge.h"
 
 namespace ztm::app {
 
@@ -178,6 +180,29 @@ void run_serve(const CaArgs& a) {
   (*running)->stop();
 }
 
+// ProviderTokenArgs: `ztmeet ca provider-token`, the meeting service's side of
+// provider-01 for tests and the demo (a real service mints these after its own login).
+struct ProviderTokenArgs {
+  std::string key_file;
+  std::string issuer;
+  std::string lifetime = "5m";
+  std::string email;
+  std::string account_thumbprint;
+};
+
+void run_provider_token(const ProviderTokenArgs& a) {
+  const auto lifetime = parse_duration(a.lifetime);
+  if (lifetime > std::chrono::minutes(10)) die("--lifetime is at most 10m (the CA's limit)");
+  const SecretBytes key = read_secret_file(a.key_file);
+  if (key.size() < 32) die(a.key_file + " holds fewer than 32 bytes");
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  identity::ProviderTokenClaims claims{a.issuer, a.email, a.account_thumbprint, now,
+                                       now + lifetime.count()};
+  std::printf("%s\n", identity::make_provider_token(claims, key).c_str());
+}
+
 void add_ca_options(CLI::App* cmd, CaArgs& a) {
   cmd->add_option("--data-dir", a.data_dir, "Directory of ca.key (0600), ca.pem and acme.db")
       ->capture_default_str();
@@ -237,6 +262,27 @@ void add_ca_command(CLI::App& app) {
   serve->add_option("--provider-issuer", args->provider_issuer,
                     "The meeting service's token issuer (\"iss\")");
   serve->callback([args] { run_serve(*args); });
+
+  auto token_args = std::make_shared<ProviderTokenArgs>();
+  auto* token = ca->add_subcommand(
+      "provider-token",
+      "Print a provider-01 token (HS256 JWS) for EMAIL bound to the ACME account key with\n"
+      "thumbprint JKT, signed with the key shared with `ca serve --provider`. This stands in\n"
+      "for the meeting service in tests and the demo; use it as `ztmeet enroll\n"
+      "--provider-token-command 'ztmeet ca provider-token --provider-key-file F\n"
+      "--provider-issuer ISS'` (enroll appends EMAIL and JKT).");
+  token->add_option("--provider-key-file", token_args->key_file, "File holding the HMAC key")
+      ->required()
+      ->check(CLI::ExistingFile);
+  token->add_option("--provider-issuer", token_args->issuer, "The token's \"iss\"")->required();
+  token->add_option("--lifetime", token_args->lifetime, "Token lifetime (at most 10m)")
+      ->capture_default_str();
+  token->add_option("email", token_args->email, "The user's email")->required();
+  token
+      ->add_option("jkt", token_args->account_thumbprint,
+                   "RFC 7638 thumbprint of the user's ACME account key")
+      ->required();
+  token->callback([token_args] { run_provider_token(*token_args); });
 }
 
 ZTM_REGISTER_COMMAND(30, add_ca_command);

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "commands.h"
-#include "ztm/identity/enrollment.h"
 #include "ztm/base/secret.h"
+#include "ztm/identity/enrollment.h"
 #include "ztm/identity/profile.h"
 #include "ztm/identity/sso_test_browser.h"
 
@@ -83,16 +83,22 @@ id::SsoSignIn sso_sign_in(const EnrollArgs& args) {
   options.http.ca_bundle_file = args.ca_bundle;
   options.http.timeout = std::chrono::seconds(args.timeout_seconds);
   options.http.max_response_body_bytes = id::kMaxHtmlFormPageBytes;
-  std::printf("  TEST MODE: signing in at the identity provider as %s without a browser\n",
-              login.login.c_str());
-  return id::sso_test_browser(std::move(login), std::move(options));
+  const std::string name = login.login;
+  return [name, browser = id::sso_test_browser(std::move(login), std::move(options))](
+             const id::SsoChallengeObject& sso, const id::AcmeIdentifier& identifier) {
+    std::printf("  TEST MODE: signing in at the identity provider as %s without a browser\n",
+                name.c_str());
+    std::fflush(stdout);
+    return browser(sso, identifier);
+  };
 }
 
 void run(EnrollArgs args) {
   const std::filesystem::path out(args.out);
   if (args.email.empty() == args.domain.empty()) die("give exactly one of --email or --domain");
   if (args.sso) {
-    if (!args.challenge.empty() && args.challenge != "sso-01") die("--sso means --challenge sso-01");
+    if (!args.challenge.empty() && args.challenge != "sso-01")
+      die("--sso means --challenge sso-01");
     args.challenge = "sso-01";
   }
   if (args.challenge.empty()) args.challenge = args.email.empty() ? "http-01" : "sso-01";
@@ -196,8 +202,7 @@ void add_enroll_command(CLI::App& app) {
   cmd->add_flag("--sso", args->sso,
                 "Prove the --email by signing in at the organization's SSO (sso-01): prints "
                 "the address to open in a browser and waits for the sign-in");
-  cmd->add_option("--sso-timeout", args->sso_timeout_seconds,
-                  "Seconds to wait for the SSO sign-in")
+  cmd->add_option("--sso-timeout", args->sso_timeout_seconds, "Seconds to wait for the SSO sign-in")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   cmd->add_flag("--sso-test-browser", args->sso_test_browser,

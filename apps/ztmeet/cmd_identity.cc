@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "ztm/identity/certificate.h"
 #include "ztm/identity/crl.h"
+#include "ztm/identity/enrollment.h"
 #include "ztm/identity/profile.h"
 #include "ztm/identity/trust_store.h"
 #include "ztm/identity/validator.h"
@@ -21,6 +22,7 @@ struct VerifyArgs {
   std::string chain;
   std::vector<std::string> anchors;
   std::string key_hex;
+  std::string key_file;
   std::uint16_t suite = 0;
   std::vector<std::string> crls;
   long long at_unix_seconds = -1;
@@ -48,7 +50,14 @@ void run_verify(const VerifyArgs& args) {
   // Without --key the leaf's own key stands in for the LeafNode's: the chain is
   // checked, the binding to an MLS leaf is not (said below).
   Bytes signature_key = leaf_key->public_key;
-  if (!args.key_hex.empty()) {
+  if (!args.key_hex.empty() && !args.key_file.empty()) die("give --key or --key-file, not both");
+  if (!args.key_file.empty()) {
+    // The private key stands for the LeafNode this client would publish: its public
+    // half must be the one the leaf certifies.
+    auto key = id::read_private_key_pem(args.key_file);
+    if (!key) die("--key-file: " + key.error().message);
+    signature_key = key->public_key();
+  } else if (!args.key_hex.empty()) {
     auto key = from_hex(args.key_hex);
     if (!key) die("--key: " + key.error().message);
     signature_key = std::move(*key);
@@ -93,9 +102,10 @@ void run_verify(const VerifyArgs& args) {
       std::printf("  name:     %s (display only, unverified)\n", c.display_name().c_str());
     }
   }
-  if (args.key_hex.empty()) {
+  if (args.key_hex.empty() && args.key_file.empty()) {
     std::printf(
-        "  note: no --key given; the leaf's own key was used, so the binding to an MLS "
+        "  note: no --key or --key-file given; the leaf's own key was used, so the binding to an "
+        "MLS "
         "LeafNode was not checked\n");
   }
   const bool accepted = result.status == id::CredentialStatus::verified ||
@@ -125,6 +135,11 @@ void add_identity_command(CLI::App& app) {
       ->required();
   verify->add_option("--key", args->key_hex,
                      "The LeafNode's signature public key in hex (RFC 9420 encoding)");
+  verify
+      ->add_option("--key-file", args->key_file,
+                   "The signature private key (PKCS#8 PEM, e.g. signature-key.pem from "
+                   "`ztmeet enroll`) whose public key the leaf must certify")
+      ->check(CLI::ExistingFile);
   verify->add_option("--suite", args->suite,
                      "MLS cipher suite (1-7) whose signature scheme the leaf key must fit; "
                      "default: the leaf key's own scheme");

@@ -5,8 +5,7 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
-#include "internal/ec.h"
-#include "internal/openssl.h"
+#include "internal/key_format.h"
 
 namespace ztm::crypto {
 
@@ -16,24 +15,32 @@ namespace {
 
 // SchemeInfo's fields are ordered largest first to avoid padding.
 struct SchemeInfo {
-  std::string_view name;
-  const internal::EcCurve* curve;  // ECDSA only
-  std::size_t ed_key_size;         // EdDSA only
-  int ed_type;                     // EVP_PKEY_ED25519/ED448, or 0 for ECDSA
+  internal::KeyFormat format;  // format.name is the scheme's name
   SignatureScheme scheme;
   HashId hash;  // ECDSA only
 };
 
 const SchemeInfo kSchemes[] = {
-    {"ecdsa_secp256r1_sha256", &internal::kP256, 0, 0, SignatureScheme::ecdsa_secp256r1_sha256,
+    {{"ecdsa_secp256r1_sha256", &internal::kP256, 0, nullptr, 0},
+     SignatureScheme::ecdsa_secp256r1_sha256,
      HashId::sha256},
-    {"ecdsa_secp384r1_sha384", &internal::kP384, 0, 0, SignatureScheme::ecdsa_secp384r1_sha384,
+    {{"ecdsa_secp384r1_sha384", &internal::kP384, 0, nullptr, 0},
+     SignatureScheme::ecdsa_secp384r1_sha384,
      HashId::sha384},
-    {"ecdsa_secp521r1_sha512", &internal::kP521, 0, 0, SignatureScheme::ecdsa_secp521r1_sha512,
+    {{"ecdsa_secp521r1_sha512", &internal::kP521, 0, nullptr, 0},
+     SignatureScheme::ecdsa_secp521r1_sha512,
      HashId::sha512},
-    {"ed25519", nullptr, 32, EVP_PKEY_ED25519, SignatureScheme::ed25519, HashId::sha256},
-    {"ed448", nullptr, 57, EVP_PKEY_ED448, SignatureScheme::ed448, HashId::sha256},
+    {{"ed25519", nullptr, 32, "ED25519", EVP_PKEY_ED25519},
+     SignatureScheme::ed25519,
+     HashId::sha256},
+    {{"ed448", nullptr, 57, "ED448", EVP_PKEY_ED448}, SignatureScheme::ed448, HashId::sha256},
 };
+
+// is_ecdsa says whether the scheme signs a digest (ECDSA) rather than the message
+// itself (EdDSA, RFC 8032).
+bool is_ecdsa(const SchemeInfo& info) {
+  return info.format.curve != nullptr;
+}
 
 Result<const SchemeInfo*> scheme_info(SignatureScheme s) {
   for (const auto& info : kSchemes) {
@@ -42,23 +49,13 @@ Result<const SchemeInfo*> scheme_info(SignatureScheme s) {
   return fail(Errc::unsupported, "signature scheme " + std::to_string(static_cast<int>(s)));
 }
 
-Result<Bytes> encode_public(const SchemeInfo& info, const EVP_PKEY* key) {
-  if (info.curve != nullptr) return internal::ec_encode_public(*info.curve, key);
-  Bytes out(info.ed_key_size);
-  std::size_t len = out.size();
-  if (EVP_PKEY_get_raw_public_key(key, out.data(), &len) != 1 || len != out.size()) {
-    return internal::openssl_fail(Errc::invalid_key, "EdDSA public key export");
-  }
-  return out;
-}
-
 // scheme_of infers the scheme from an OpenSSL key's type and curve.
 Result<const SchemeInfo*> scheme_of(const EVP_PKEY* key) {
   if (EVP_PKEY_is_a(key, "ED25519")) return scheme_info(SignatureScheme::ed25519);
   if (EVP_PKEY_is_a(key, "ED448")) return scheme_info(SignatureScheme::ed448);
   if (const internal::EcCurve* curve = internal::ec_curve_of(key)) {
     for (const auto& info : kSchemes) {
-      if (info.curve == curve) return &info;
+      if (info.format.curve == curve) return &info;
     }
   }
   return fail(Errc::unsupported, "key type has no supported signature scheme");
@@ -68,60 +65,22 @@ Result<const SchemeInfo*> scheme_of(const EVP_PKEY* key) {
 
 std::string_view signature_scheme_name(SignatureScheme s) {
   auto info = scheme_info(s);
-  return info ? (*info)->name : std::string_view("unknown");
+  return info ? (*info)->format.name : std::string_view("unknown");
 }
 
-struct SignaturePrivateKey::Impl {
-  const SchemeInfo* info;
-  PkeyPtr key;
-  Bytes public_key;
-};
-
-namespace {
-
-// make_impl is a template so that only the member functions calling it name the
-// private Impl type.
-template <class Impl>
-Result<std::shared_ptr<const Impl>> make_impl(const SchemeInfo& info, PkeyPtr key) {
-  auto impl = std::make_shared<Impl>();
-  impl->info = &info;
-  ZTM_TRY_ASSIGN(impl->public_key, encode_public(info, key.get()));
-  impl->key = std::move(key);
-  return impl;
-}
-
-}  // namespace
+struct SignaturePrivateKey::Impl : internal::KeyImpl<SchemeInfo> {};
 
 Result<SignaturePrivateKey> SignaturePrivateKey::generate(SignatureScheme scheme) {
   ZTM_TRY_ASSIGN(const SchemeInfo* info, scheme_info(scheme));
-  PkeyPtr key;
-  if (info->curve != nullptr) {
-    ZTM_TRY_ASSIGN(key, internal::ec_generate(*info->curve));
-  } else {
-    key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr,
-                                info->ed_type == EVP_PKEY_ED25519 ? "ED25519" : "ED448"));
-    if (!key) return internal::openssl_fail(Errc::crypto_failure, "EdDSA key generation");
-  }
   SignaturePrivateKey out;
-  ZTM_TRY_ASSIGN(out.impl_, make_impl<Impl>(*info, std::move(key)));
+  ZTM_TRY_ASSIGN(out.impl_, internal::generate_key_impl<Impl>(*info));
   return out;
 }
 
 Result<SignaturePrivateKey> SignaturePrivateKey::from_raw(SignatureScheme scheme, ByteView raw) {
   ZTM_TRY_ASSIGN(const SchemeInfo* info, scheme_info(scheme));
-  PkeyPtr key;
-  if (info->curve != nullptr) {
-    ZTM_TRY_ASSIGN(key, internal::ec_private_key(*info->curve, raw));
-  } else {
-    if (raw.size() != info->ed_key_size) {
-      return fail(Errc::invalid_key, std::string(info->name) + ": private key is " +
-                                         std::to_string(raw.size()) + " bytes");
-    }
-    key.reset(EVP_PKEY_new_raw_private_key(info->ed_type, nullptr, raw.data(), raw.size()));
-    if (!key) return internal::openssl_fail(Errc::invalid_key, "EdDSA private key import");
-  }
   SignaturePrivateKey out;
-  ZTM_TRY_ASSIGN(out.impl_, make_impl<Impl>(*info, std::move(key)));
+  ZTM_TRY_ASSIGN(out.impl_, internal::import_key_impl<Impl>(*info, raw));
   return out;
 }
 
@@ -137,7 +96,7 @@ Result<SignaturePrivateKey> SignaturePrivateKey::from_pkcs8_der(ByteView der) {
   if (!key) return internal::openssl_fail(Errc::invalid_key, "PKCS#8: key not usable");
   ZTM_TRY_ASSIGN(const SchemeInfo* info, scheme_of(key.get()));
   SignaturePrivateKey out;
-  ZTM_TRY_ASSIGN(out.impl_, make_impl<Impl>(*info, std::move(key)));
+  ZTM_TRY_ASSIGN(out.impl_, internal::make_key_impl<Impl>(*info, std::move(key)));
   return out;
 }
 
@@ -164,7 +123,7 @@ Result<Bytes> SignaturePrivateKey::sign(ByteView message) const {
   internal::MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx ||
       EVP_DigestSignInit_ex(ctx.get(), nullptr,
-                            impl_->info->curve ? internal::md_name(impl_->info->hash) : nullptr,
+                            is_ecdsa(*impl_->info) ? internal::md_name(impl_->info->hash) : nullptr,
                             nullptr, nullptr, impl_->key.get(), nullptr) != 1) {
     return internal::openssl_fail(Errc::crypto_failure, "EVP_DigestSignInit");
   }
@@ -182,16 +141,7 @@ Result<Bytes> SignaturePrivateKey::sign(ByteView message) const {
 
 Result<SecretBytes> SignaturePrivateKey::export_raw() const {
   if (!impl_) return fail(Errc::invalid_state, "SignaturePrivateKey: moved-from");
-  if (impl_->info->curve != nullptr) {
-    return internal::ec_encode_private(*impl_->info->curve, impl_->key.get());
-  }
-  SecretBytes out(impl_->info->ed_key_size);
-  std::size_t len = out.size();
-  if (EVP_PKEY_get_raw_private_key(impl_->key.get(), out.mutable_data().data(), &len) != 1 ||
-      len != out.size()) {
-    return internal::openssl_fail(Errc::crypto_failure, "EdDSA private key export");
-  }
-  return out;
+  return internal::encode_private_key(impl_->info->format, impl_->key.get());
 }
 
 Result<SecretBytes> SignaturePrivateKey::export_pkcs8_der() const {
@@ -210,21 +160,10 @@ Result<SecretBytes> SignaturePrivateKey::export_pkcs8_der() const {
 Result<void> verify(SignatureScheme scheme, ByteView public_key, ByteView message,
                     ByteView signature) {
   ZTM_TRY_ASSIGN(const SchemeInfo* info, scheme_info(scheme));
-  PkeyPtr key;
-  if (info->curve != nullptr) {
-    ZTM_TRY_ASSIGN(key, internal::ec_public_key(*info->curve, public_key));
-  } else {
-    if (public_key.size() != info->ed_key_size) {
-      return fail(Errc::invalid_key, std::string(info->name) + ": public key is " +
-                                         std::to_string(public_key.size()) + " bytes");
-    }
-    key.reset(
-        EVP_PKEY_new_raw_public_key(info->ed_type, nullptr, public_key.data(), public_key.size()));
-    if (!key) return internal::openssl_fail(Errc::invalid_key, "EdDSA public key import");
-  }
+  ZTM_TRY_ASSIGN(PkeyPtr key, internal::import_public_key(info->format, public_key));
   internal::MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), nullptr,
-                                      info->curve ? internal::md_name(info->hash) : nullptr,
+                                      is_ecdsa(*info) ? internal::md_name(info->hash) : nullptr,
                                       nullptr, nullptr, key.get(), nullptr) != 1) {
     return internal::openssl_fail(Errc::crypto_failure, "EVP_DigestVerifyInit");
   }
@@ -233,7 +172,7 @@ Result<void> verify(SignatureScheme scheme, ByteView public_key, ByteView messag
   if (EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
                        message.size()) != 1) {
     return internal::openssl_fail(Errc::authentication_failed,
-                                  std::string(info->name) + ": signature does not verify");
+                                  std::string(info->format.name) + ": signature does not verify");
   }
   return ok();
 }
@@ -241,7 +180,7 @@ Result<void> verify(SignatureScheme scheme, ByteView public_key, ByteView messag
 Result<EncodedPublicKey> public_key_from_evp(const evp_pkey_st* key) {
   if (key == nullptr) return fail(Errc::invalid_argument, "public_key_from_evp: null key");
   ZTM_TRY_ASSIGN(const SchemeInfo* info, scheme_of(key));
-  ZTM_TRY_ASSIGN(Bytes encoded, encode_public(*info, key));
+  ZTM_TRY_ASSIGN(Bytes encoded, internal::encode_public_key(info->format, key));
   return EncodedPublicKey{info->scheme, std::move(encoded)};
 }
 

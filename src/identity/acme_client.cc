@@ -194,7 +194,13 @@ Result<AcmeChallenge> AcmeClient::respond_to_challenge(const AcmeChallenge& chal
 }
 
 Result<AcmeAuthorization> AcmeClient::wait_for_authorization(const std::string& url) {
-  const auto deadline = Clock::now() + options_.poll_timeout;
+  return wait_for_authorization(url, options_.poll_timeout, nullptr);
+}
+
+Result<AcmeAuthorization> AcmeClient::wait_for_authorization(
+    const std::string& url, std::chrono::milliseconds timeout,
+    const AuthorizationPending& on_pending) {
+  const auto deadline = Clock::now() + timeout;
   for (;;) {
     ZTM_TRY_ASSIGN(auto res, post(url, ""));
     ZTM_TRY_ASSIGN(auto authz, parse_authorization(res.json, url));
@@ -215,8 +221,12 @@ Result<AcmeAuthorization> AcmeClient::wait_for_authorization(const std::string& 
                   "acme: authorization for " + authz.identifier.value + " is " + authz.status);
     }
     const auto wait = retry_after(res);
-    if (Clock::now() + wait > deadline) {
+    const auto now = Clock::now();
+    if (now + wait > deadline) {
       return fail(Errc::timeout, "acme: authorization still pending after the poll timeout");
+    }
+    if (on_pending) {
+      on_pending(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
     }
     std::this_thread::sleep_for(wait);
   }

@@ -201,15 +201,12 @@ TEST(AcmePebble, UnsupportedIdentifierSurfacesTheProblemDocument) {
 namespace ztm::identity {
 namespace {
 
-// ztmeet_binary is the command-line tool in this build tree, if it was built.
+// ztmeet_binary is the command-line tool of this build tree (a build dependency).
 std::filesystem::path ztmeet_binary() {
-  return std::filesystem::path(ZTM_BINARY_DIR) / "apps" / "ztmeet" / "ztmeet";
+  return ZTMEET_BINARY;
 }
 
 TEST(AcmePebble, ZtmeetEnrollCommandWithHttp01AndDns01Hook) {
-  if (!std::filesystem::exists(ztmeet_binary())) {
-    GTEST_SKIP() << "the ztmeet binary is not built in this tree (" << ztmeet_binary() << ")";
-  }
   auto pebble = Pebble::start();
   ztm_test::TempDir dir{"ztm-cli"};
   const std::string out = (dir.path() / "id").string();
@@ -231,6 +228,19 @@ TEST(AcmePebble, ZtmeetEnrollCommandWithHttp01AndDns01Hook) {
   auto key = read_private_key_pem(std::filesystem::path(out) / kSignatureKeyFile);
   ASSERT_TRUE(key);
   EXPECT_EQ(key->scheme(), crypto::SignatureScheme::ed25519);  // suite 1
+
+  // `ztmeet identity verify` with Pebble's root as an organization anchor.
+  const auto root = dir.path() / "pebble-root.pem";
+  std::ofstream(root) << pebble->root_pem();
+  const std::string verify = "'" + ztmeet_binary().string() + "' identity verify --chain '" + out +
+                             "/chain.pem' --key-file '" + out +
+                             "/signature-key.pem' --anchor 'org:Example Test:example.test:" +
+                             root.string() + "'";
+  ASSERT_EQ(ztm_test::run_command(verify + " > '" + log + "' 2>&1"), 0)
+      << ztm_test::read_text(log);
+  EXPECT_NE(ztm_test::read_text(log).find("verified: cli.example.test (Example Test)"),
+            std::string::npos)
+      << ztm_test::read_text(log);
 
   // A second run finds a certificate not yet due and leaves it alone.
   const std::string chain_before = ztm_test::read_text(std::filesystem::path(out) / kChainFile);

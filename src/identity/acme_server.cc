@@ -333,11 +333,7 @@ Outcome<http::Response> AcmeServer::Impl::new_order(const http::Request& request
   if (auto r = store->insert_order(order, {authz}, challenges); !r) {
     return tl::unexpected(internal::internal_problem(r.error()));
   }
-  auto body = order_json(order);
-  if (!body) return tl::unexpected(internal::internal_problem(body.error()));
-  auto r = internal::json_response(201, *body);
-  r.headers.set("Location", order_url(order.id));
-  return r;
+  return order_response(201, order, true);
 }
 
 Outcome<http::Response> AcmeServer::Impl::order(const http::Request& request,
@@ -351,9 +347,7 @@ Outcome<http::Response> AcmeServer::Impl::order(const http::Request& request,
   }
   auto refreshed = refresh_order(std::move(**record));
   if (!refreshed) return tl::unexpected(internal::internal_problem(refreshed.error()));
-  auto body = order_json(*refreshed);
-  if (!body) return tl::unexpected(internal::internal_problem(body.error()));
-  return internal::json_response(200, *body);
+  return order_response(200, *refreshed, false);
 }
 
 AcmeServer::AcmeServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

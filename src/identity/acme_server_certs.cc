@@ -105,11 +105,7 @@ Outcome<http::Response> AcmeServer::Impl::finalize(const http::Request& request,
   if (auto r = store->update_order(*order); !r) {
     return tl::unexpected(internal::internal_problem(r.error()));
   }
-  auto body = order_json(*order);
-  if (!body) return tl::unexpected(internal::internal_problem(body.error()));
-  auto r = internal::json_response(200, *body);
-  r.headers.set("Location", order_url(order->id));
-  return r;
+  return order_response(200, *order, true);
 }
 
 Outcome<http::Response> AcmeServer::Impl::certificate(const http::Request& request,

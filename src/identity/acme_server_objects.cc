@@ -37,6 +37,16 @@ Result<json> AcmeServer::Impl::order_json(const OrderRecord& order) {
   return out;
 }
 
+internal::Outcome<http::Response> AcmeServer::Impl::order_response(int status,
+                                                                   const OrderRecord& order,
+                                                                   bool with_location) {
+  auto body = order_json(order);
+  if (!body) return tl::unexpected(internal::internal_problem(body.error()));
+  auto r = internal::json_response(status, *body);
+  if (with_location) r.headers.set("Location", order_url(order.id));
+  return r;
+}
+
 json AcmeServer::Impl::challenge_json(const ChallengeRecord& c) const {
   json out = {
       {"type", c.type}, {"url", challenge_url(c.id)}, {"status", c.status}, {"token", c.token}};

@@ -8,107 +8,18 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <regex>
 #include <thread>
 
 #include "internal/c_acme_test_env.h"
-#include "internal/c_form.h"
 #include "ztm/identity/acme_client.h"
 #include "ztm/identity/profile.h"
 #include "ztm/identity/sso_challenge.h"
+#include "ztm/identity/sso_test_browser.h"
 
 namespace ztm::identity {
 namespace {
 
 using testing::AcmeTestEnv;
-
-// Browser is just enough of a user agent: per-origin cookies (paths ignored: every
-// cookie of an origin is sent to it), redirects followed by hand, and form posts.
-class Browser {
- public:
-  explicit Browser(http::ClientOptions options) : options_(std::move(options)) {}
-
-  // get follows redirects from url until a non-redirect answer or a URL that
-  // starts with stop_prefix (returned in final_url without being fetched).
-  http::Response get(std::string url, const std::string& stop_prefix = "") {
-    for (int hops = 0; hops < 20; ++hops) {
-      if (!stop_prefix.empty() && url.rfind(stop_prefix, 0) == 0) {
-        final_url = url;
-        return {};
-      }
-      auto r = send("GET", url, "");
-      auto location = r.headers.get("Location");
-      if (r.status / 100 != 3 || !location) {
-        final_url = url;
-        return r;
-      }
-      url = resolve(url, *location);
-    }
-    throw std::runtime_error("too many redirects");
-  }
-
-  // submit posts the page's form (action and hidden "prompt") with extra fields,
-  // then follows the redirects like get.
-  http::Response submit(const std::string& page_url, const std::string& page,
-                        std::vector<std::pair<std::string, std::string>> fields,
-                        const std::string& stop_prefix) {
-    std::smatch m;
-    if (!std::regex_search(page, m, std::regex("action=\"([^\"]+)\""))) {
-      throw std::runtime_error("no form on page: " + page);
-    }
-    std::smatch p;
-    if (std::regex_search(page, p, std::regex("name=\"prompt\" value=\"([a-z]+)\""))) {
-      fields.insert(fields.begin(), {"prompt", p[1]});
-    }
-    std::string action = resolve(page_url, m[1]);
-    auto r = send("POST", action, internal::form_encode(fields));
-    auto location = r.headers.get("Location");
-    if (r.status / 100 != 3 || !location) return r;
-    return get(resolve(action, *location), stop_prefix);
-  }
-
-  std::string final_url;
-
- private:
-  static std::string origin(const std::string& url) {
-    auto u = http::parse_url(url).value();
-    return u.scheme + "://" + u.host + ":" + std::to_string(u.port);
-  }
-
-  static std::string resolve(const std::string& base, const std::string& location) {
-    if (location.rfind("http://", 0) == 0 || location.rfind("https://", 0) == 0) return location;
-    return origin(base) + location;
-  }
-
-  http::Response send(const std::string& method, const std::string& url, const std::string& body) {
-    http::Headers headers;
-    std::string cookie_header;
-    for (const auto& [name, value] : jar_[origin(url)]) {
-      cookie_header += (cookie_header.empty() ? "" : "; ") + name + "=" + value;
-    }
-    if (!cookie_header.empty()) headers.set("Cookie", cookie_header);
-    if (method == "POST") headers.set("Content-Type", "application/x-www-form-urlencoded");
-    auto r = http::request(method, url, headers, body, options_);
-    if (!r) throw std::runtime_error(method + " " + url + ": " + r.error().what());
-    for (const auto& set : r->headers.get_all("Set-Cookie")) {
-      std::string pair = set.substr(0, set.find(';'));
-      auto eq = pair.find('=');
-      if (eq == std::string::npos) continue;
-      std::string name = pair.substr(0, eq);
-      std::string value = pair.substr(eq + 1);
-      bool expired = set.find("expires=Thu, 01 Jan 1970") != std::string::npos || value.empty();
-      if (expired) {
-        jar_[origin(url)].erase(name);
-      } else {
-        jar_[origin(url)][name] = value;
-      }
-    }
-    return *r;
-  }
-
-  http::ClientOptions options_;
-  std::map<std::string, std::map<std::string, std::string>> jar_;
-};
 
 class OidcProviderInterop : public ::testing::TestWithParam<bool> {
  protected:
@@ -165,23 +76,15 @@ class OidcProviderInterop : public ::testing::TestWithParam<bool> {
     ASSERT_TRUE(client_->new_account({"mailto:alice@example.test"}).has_value());
   }
 
-  // sign_in plays the browser from sso_url to the ACME callback, logging in as
-  // login; returns the callback's answer.
+  // sign_in plays the browser from sso_url to the ACME callback (SsoTestBrowser:
+  // redirects, cookies, the IdP's login and consent forms), logging in as login;
+  // returns the callback's answer.
   http::Response sign_in(const std::string& sso_url, const std::string& login) {
-    Browser browser(env_->client_options());
-    const std::string callback = env_->base_url() + "/sso/callback";
-    auto page = browser.get(sso_url, callback);
-    EXPECT_EQ(browser.final_url.rfind(issuer_ + "/interaction/", 0), 0u) << browser.final_url;
-    EXPECT_NE(page.body.find("name=\"prompt\" value=\"login\""), std::string::npos) << page.body;
-    page = browser.submit(browser.final_url, page.body, {{"login", login}, {"password", "x"}},
-                          callback);
-    if (browser.final_url.rfind(callback, 0) != 0) {
-      // The consent page (scopes openid email) comes next.
-      EXPECT_NE(page.body.find("value=\"consent\""), std::string::npos) << page.body;
-      page = browser.submit(browser.final_url, page.body, {}, callback);
-    }
-    EXPECT_EQ(browser.final_url.rfind(callback + "?", 0), 0u) << browser.final_url;
-    return browser.get(browser.final_url);
+    SsoTestBrowserOptions options;
+    options.http = env_->client_options();
+    auto page = sso_test_sign_in(sso_url, {login, SecretBytes(as_bytes("x"))}, options);
+    EXPECT_TRUE(page.has_value()) << page.error().what() << ztm_test::read_text(idp_log_);
+    return page ? *page : http::Response{0, {}, ""};
   }
 
   std::pair<AcmeOrder, SsoChallengeObject> order(const std::string& email) {

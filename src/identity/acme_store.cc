@@ -83,73 +83,140 @@ std::vector<AcmeIdentifier> identifiers_from_json(const std::string& text) {
   return out;
 }
 
-AccountRecord read_account(const Statement& s) {
-  return AccountRecord{s.column_text(0), s.column_text(1), s.column_text(2),
-                       s.column_text(3), s.column_text(4), s.column_int(5)};
+// RecordTable describes how one record type is stored, once: its table, its
+// columns in order, how a row is read into a record and how a record is bound as
+// the parameters 1..n of an INSERT of those columns.
+template <class T>
+struct RecordTable {
+  const char* table;
+  const char* columns;
+  T (*read)(const Statement& row);
+  void (*bind)(Statement& s, const T& record);
+};
+
+const RecordTable<AccountRecord> kAccounts{
+    "accounts", "id, jwk, thumbprint, status, contact, created",
+    [](const Statement& r) {
+      return AccountRecord{r.column_text(0), r.column_text(1), r.column_text(2),
+                           r.column_text(3), r.column_text(4), r.column_int(5)};
+    },
+    [](Statement& s, const AccountRecord& a) {
+      s.bind(1, a.id).bind(2, a.jwk_json).bind(3, a.thumbprint).bind(4, a.status);
+      s.bind(5, a.contact_json).bind(6, a.created_unix);
+    }};
+
+const RecordTable<OrderRecord> kOrders{
+    "orders", "id, account_id, status, expires, identifiers, certificate_id, error",
+    [](const Statement& r) {
+      return OrderRecord{r.column_text(0),
+                         r.column_text(1),
+                         r.column_text(2),
+                         r.column_int(3),
+                         identifiers_from_json(r.column_text(4)),
+                         r.column_optional_text(5),
+                         r.column_optional_text(6)};
+    },
+    [](Statement& s, const OrderRecord& o) {
+      s.bind(1, o.id).bind(2, o.account_id).bind(3, o.status).bind(4, o.expires_unix);
+      s.bind(5, identifiers_to_json(o.identifiers))
+          .bind_optional(6, o.certificate_id)
+          .bind_optional(7, o.error_json);
+    }};
+
+const RecordTable<AuthorizationRecord> kAuthorizations{
+    "authorizations", "id, order_id, account_id, ident_type, ident_value, status, expires",
+    [](const Statement& r) {
+      return AuthorizationRecord{r.column_text(0), r.column_text(1),
+                                 r.column_text(2), {r.column_text(3), r.column_text(4)},
+                                 r.column_text(5), r.column_int(6)};
+    },
+    [](Statement& s, const AuthorizationRecord& a) {
+      s.bind(1, a.id).bind(2, a.order_id).bind(3, a.account_id).bind(4, a.identifier.type);
+      s.bind(5, a.identifier.value).bind(6, a.status).bind(7, a.expires_unix);
+    }};
+
+const RecordTable<ChallengeRecord> kChallenges{
+    "challenges", "id, authz_id, type, token, status, validated, error",
+    [](const Statement& r) {
+      return ChallengeRecord{r.column_text(0),         r.column_text(1), r.column_text(2),
+                             r.column_text(3),         r.column_text(4), r.column_int(5),
+                             r.column_optional_text(6)};
+    },
+    [](Statement& s, const ChallengeRecord& c) {
+      s.bind(1, c.id).bind(2, c.authz_id).bind(3, c.type).bind(4, c.token).bind(5, c.status);
+      s.bind(6, c.validated_unix).bind_optional(7, c.error_json);
+    }};
+
+const RecordTable<CertificateRecord> kCertificates{
+    "certificates",
+    "id, order_id, account_id, serial, der, chain_pem, not_after, revoked, revoked_at, reason",
+    [](const Statement& r) {
+      CertificateRecord c;
+      c.id = r.column_text(0);
+      c.order_id = r.column_text(1);
+      c.account_id = r.column_text(2);
+      c.serial_hex = r.column_text(3);
+      c.der = r.column_blob(4);
+      c.chain_pem = r.column_text(5);
+      c.not_after_unix = r.column_int(6);
+      c.revoked = r.column_int(7) != 0;
+      c.revoked_unix = r.column_int(8);
+      c.revocation_reason = static_cast<int>(r.column_int(9));
+      return c;
+    },
+    [](Statement& s, const CertificateRecord& c) {
+      s.bind(1, c.id).bind(2, c.order_id).bind(3, c.account_id).bind(4, c.serial_hex);
+      s.bind(5, ByteView(c.der)).bind(6, c.chain_pem).bind(7, c.not_after_unix);
+      s.bind(8, std::int64_t{c.revoked ? 1 : 0}).bind(9, c.revoked_unix);
+      s.bind(10, std::int64_t{c.revocation_reason});
+    }};
+
+const RecordTable<SsoLogin> kSsoLogins{
+    "sso_logins", "state, challenge_id, nonce, code_verifier, created",
+    [](const Statement& r) {
+      return SsoLogin{r.column_text(0), r.column_text(1), r.column_text(2), r.column_text(3),
+                      r.column_int(4)};
+    },
+    [](Statement& s, const SsoLogin& l) {
+      s.bind(1, l.state).bind(2, l.challenge_id).bind(3, l.nonce).bind(4, l.code_verifier);
+      s.bind(5, l.created_unix);
+    }};
+
+// insert adds record as a new row of its table.
+template <class T>
+Result<void> insert(Database& db, const RecordTable<T>& t, const T& record) {
+  std::string placeholders = "?";
+  for (const char* c = t.columns; *c != '\0'; ++c) {
+    if (*c == ',') placeholders += ", ?";
+  }
+  ZTM_TRY_ASSIGN(auto s, db.prepare(std::string("INSERT INTO ") + t.table + " (" + t.columns +
+                                    ") VALUES (" + placeholders + ")"));
+  t.bind(s, record);
+  return s.run();
 }
 
-constexpr const char* kAccountColumns = "id, jwk, thumbprint, status, contact, created";
-
-OrderRecord read_order(const Statement& s) {
-  return OrderRecord{s.column_text(0),
-                     s.column_text(1),
-                     s.column_text(2),
-                     s.column_int(3),
-                     identifiers_from_json(s.column_text(4)),
-                     s.column_optional_text(5),
-                     s.column_optional_text(6)};
+// select_where prepares "SELECT <columns> FROM <table> WHERE <where>" with its one
+// parameter bound to key.
+template <class T, class Key>
+Result<Statement> select_where(Database& db, const RecordTable<T>& t, const char* where,
+                               const Key& key) {
+  ZTM_TRY_ASSIGN(auto s, db.prepare(std::string("SELECT ") + t.columns + " FROM " + t.table +
+                                    " WHERE " + where));
+  s.bind(1, key);
+  return s;
 }
 
-constexpr const char* kOrderColumns =
-    "id, account_id, status, expires, identifiers, certificate_id, error";
-
-AuthorizationRecord read_authz(const Statement& s) {
-  return AuthorizationRecord{s.column_text(0), s.column_text(1),
-                             s.column_text(2), {s.column_text(3), s.column_text(4)},
-                             s.column_text(5), s.column_int(6)};
-}
-
-constexpr const char* kAuthzColumns =
-    "id, order_id, account_id, ident_type, ident_value, status, expires";
-
-ChallengeRecord read_challenge(const Statement& s) {
-  return ChallengeRecord{s.column_text(0),         s.column_text(1), s.column_text(2),
-                         s.column_text(3),         s.column_text(4), s.column_int(5),
-                         s.column_optional_text(6)};
-}
-
-constexpr const char* kChallengeColumns = "id, authz_id, type, token, status, validated, error";
-
-CertificateRecord read_certificate(const Statement& s) {
-  CertificateRecord c;
-  c.id = s.column_text(0);
-  c.order_id = s.column_text(1);
-  c.account_id = s.column_text(2);
-  c.serial_hex = s.column_text(3);
-  c.der = s.column_blob(4);
-  c.chain_pem = s.column_text(5);
-  c.not_after_unix = s.column_int(6);
-  c.revoked = s.column_int(7) != 0;
-  c.revoked_unix = s.column_int(8);
-  c.revocation_reason = static_cast<int>(s.column_int(9));
-  return c;
-}
-
-constexpr const char* kCertificateColumns =
-    "id, order_id, account_id, serial, der, chain_pem, not_after, revoked, revoked_at, reason";
-
-std::string select(const char* columns, const char* table, const char* where) {
-  return std::string("SELECT ") + columns + " FROM " + table + " WHERE " + where;
-}
-
-// one_row runs a query expected to return zero or one row and converts it.
-template <class T, class F>
-Result<std::optional<T>> one_row(Statement& s, F convert) {
+// find_one runs a query expected to return zero or one row.
+template <class T, class Key>
+Result<std::optional<T>> find_one(Database& db, const RecordTable<T>& t, const char* where,
+                                  const Key& key) {
+  ZTM_TRY_ASSIGN(auto s, select_where(db, t, where, key));
   ZTM_TRY_ASSIGN(bool row, s.step());
   if (!row) return std::optional<T>{};
-  return std::optional<T>{convert(s)};
+  return std::optional<T>{t.read(s)};
 }
 
+// all_rows collects every row of a query.
 template <class T, class F>
 Result<std::vector<T>> all_rows(Statement& s, F convert) {
   std::vector<T> out;
@@ -159,6 +226,13 @@ Result<std::vector<T>> all_rows(Statement& s, F convert) {
     out.push_back(convert(s));
   }
   return out;
+}
+
+template <class T, class Key>
+Result<std::vector<T>> find_all(Database& db, const RecordTable<T>& t, const char* where,
+                                const Key& key) {
+  ZTM_TRY_ASSIGN(auto s, select_where(db, t, where, key));
+  return all_rows<T>(s, t.read);
 }
 
 }  // namespace
@@ -183,25 +257,17 @@ std::string AcmeStore::new_id() {
 
 Result<void> AcmeStore::insert_account(const AccountRecord& a) {
   std::lock_guard lock(mutex_);
-  ZTM_TRY_ASSIGN(auto s, db_->prepare("INSERT INTO accounts (id, jwk, thumbprint, status, "
-                                      "contact, created) VALUES (?, ?, ?, ?, ?, ?)"));
-  s.bind(1, a.id).bind(2, a.jwk_json).bind(3, a.thumbprint).bind(4, a.status);
-  s.bind(5, a.contact_json).bind(6, a.created_unix);
-  return s.run();
+  return insert(*db_, kAccounts, a);
 }
 
 Result<std::optional<AccountRecord>> AcmeStore::account(const std::string& id) {
   std::lock_guard lock(mutex_);
-  ZTM_TRY_ASSIGN(auto s, db_->prepare(select(kAccountColumns, "accounts", "id = ?")));
-  s.bind(1, id);
-  return one_row<AccountRecord>(s, read_account);
+  return find_one(*db_, kAccounts, "id = ?", id);
 }
 
 Result<std::optional<AccountRecord>> AcmeStore::account_by_thumbprint(const std::string& tp) {
   std::lock_guard lock(mutex_);
-  ZTM_TRY_ASSIGN(auto s, db_->prepare(select(kAccountColumns, "accounts", "thumbprint = ?")));
-  s.bind(1, tp);
-  return one_row<AccountRecord>(s, read_account);
+  return find_one(*db_, kAccounts, "thumbprint = ?", tp);
 }
 
 Result<void> AcmeStore::update_account(const AccountRecord& a) {
@@ -219,30 +285,9 @@ Result<void> AcmeStore::insert_order(const OrderRecord& o,
   std::lock_guard lock(mutex_);
   ZTM_TRY(db_->exec("BEGIN"));
   auto body = [&]() -> Result<void> {
-    ZTM_TRY_ASSIGN(auto s, db_->prepare("INSERT INTO orders (id, account_id, status, expires, "
-                                        "identifiers, certificate_id, error) VALUES "
-                                        "(?, ?, ?, ?, ?, ?, ?)"));
-    s.bind(1, o.id).bind(2, o.account_id).bind(3, o.status).bind(4, o.expires_unix);
-    s.bind(5, identifiers_to_json(o.identifiers))
-        .bind_optional(6, o.certificate_id)
-        .bind_optional(7, o.error_json);
-    ZTM_TRY(s.run());
-    for (const auto& a : authzs) {
-      ZTM_TRY_ASSIGN(auto t, db_->prepare("INSERT INTO authorizations (id, order_id, account_id, "
-                                          "ident_type, ident_value, status, expires) VALUES "
-                                          "(?, ?, ?, ?, ?, ?, ?)"));
-      t.bind(1, a.id).bind(2, a.order_id).bind(3, a.account_id).bind(4, a.identifier.type);
-      t.bind(5, a.identifier.value).bind(6, a.status).bind(7, a.expires_unix);
-      ZTM_TRY(t.run());
-    }
-    for (const auto& c : challenges) {
-      ZTM_TRY_ASSIGN(auto t, db_->prepare("INSERT INTO challenges (id, authz_id, type, token, "
-                                          "status, validated, error) VALUES "
-                                          "(?, ?, ?, ?, ?, ?, ?)"));
-      t.bind(1, c.id).bind(2, c.authz_id).bind(3, c.type).bind(4, c.token).bind(5, c.status);
-      t.bind(6, c.validated_unix).bind_optional(7, c.error_json);
-      ZTM_TRY(t.run());
-    }
+    ZTM_TRY(insert(*db_, kOrders, o));
+    for (const auto& a : authzs) ZTM_TRY(insert(*db_, kAuthorizations, a));
+    for (const auto& c : challenges) ZTM_TRY(insert(*db_, kChallenges, c));
     return ok();
   };
   auto result = body();
@@ -255,9 +300,7 @@ Result<void> AcmeStore::insert_order(const OrderRecord& o,
 
 Result<std::optional<OrderRecord>> AcmeStore::order(const std::string& id) {
   std::lock_guard lock(mutex_);
-  ZTM_TRY_ASSIGN(auto s, db_->prepare(select(kOrderColumns, "orders", "id = ?")));
-  s.bind(1, id);
-  return one_row<OrderRecord>(s, read_order);
+  return find_one(*db_, kOrders, "id = ?", id);
 }
 
 Result<void> AcmeStore::update_order(const OrderRecord& o) {
@@ -281,17 +324,12 @@ Result<std::vector<std::string>> AcmeStore::order_ids_of(const std::string& acco
 
 Result<std::vector<AuthorizationRecord>> AcmeStore::authorizations_of(const std::string& oid) {
   std::lock_guard lock(mutex_);
-  ZTM_TRY_ASSIGN(
-      auto s, db_->prepare(select(kAuthzColumns, "authorizations", "order_id = ? ORDER BY rowid")));
-  s.bind(1, oid);
-  return all_rows<AuthorizationRecord>(s, read_authz);
+  return find_all(*db_, kAuthorizations, "order_id = ? ORDER BY rowid", oid);
 }
 
 Result<std::optional<AuthorizationRecord>> AcmeStore::authorization(const std::string& id) {
   std::lock_guard lock(mutex_);
-  ZTM_TRY_ASSIGN(auto s, db_->prepare(select(kAuthzColumns, "authorizations", "id = ?")));
-  s.bind(1, id);
-  return one_row<AuthorizationRecord>(s, read_authz);
+  return find_one(*db_, kAuthorizations, "id = ?", id);
 }
 
 Result<void> AcmeStore::update_authorization_status(const std::string& id,
@@ -304,17 +342,12 @@ Result<void> AcmeStore::update_authorization_status(const std::string& id,
 
 Result<std::vector<ChallengeRecord>> AcmeStore::challenges_of(const std::string& authz_id) {
   std::lock_guard lock(mutex_);
-  ZTM_TRY_ASSIGN(
-      auto s, db_->prepare(select(kChallengeColumns, "challenges", "authz_id = ? ORDER BY rowid")));
-  s.bind(1, authz_id);
-  return all_rows<ChallengeRecord>(s, read_challenge);
+  return find_all(*db_, kChallenges, "authz_id = ? ORDER BY rowid", authz_id);
 }
 
 Result<std::optional<ChallengeRecord>> AcmeStore::challenge(const std::string& id) {
   std::lock_guard lock(mutex_);
-  ZTM_TRY_ASSIGN(auto s, db_->prepare(select(kChallengeColumns, "challenges", "id = ?")));
-  s.bind(1, id);
-  return one_row<ChallengeRecord>(s, read_challenge);
+  return find_one(*db_, kChallenges, "id = ?", id);
 }
 
 Result<void> AcmeStore::update_challenge(const ChallengeRecord& c) {
@@ -327,29 +360,18 @@ Result<void> AcmeStore::update_challenge(const ChallengeRecord& c) {
 
 Result<void> AcmeStore::insert_certificate(const CertificateRecord& c) {
   std::lock_guard lock(mutex_);
-  ZTM_TRY_ASSIGN(auto s, db_->prepare("INSERT INTO certificates (id, order_id, account_id, "
-                                      "serial, der, chain_pem, not_after, revoked, revoked_at, "
-                                      "reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  s.bind(1, c.id).bind(2, c.order_id).bind(3, c.account_id).bind(4, c.serial_hex);
-  s.bind(5, ByteView(c.der)).bind(6, c.chain_pem).bind(7, c.not_after_unix);
-  s.bind(8, std::int64_t{c.revoked ? 1 : 0}).bind(9, c.revoked_unix);
-  s.bind(10, std::int64_t{c.revocation_reason});
-  return s.run();
+  return insert(*db_, kCertificates, c);
 }
 
 Result<std::optional<CertificateRecord>> AcmeStore::certificate(const std::string& id) {
   std::lock_guard lock(mutex_);
-  ZTM_TRY_ASSIGN(auto s, db_->prepare(select(kCertificateColumns, "certificates", "id = ?")));
-  s.bind(1, id);
-  return one_row<CertificateRecord>(s, read_certificate);
+  return find_one(*db_, kCertificates, "id = ?", id);
 }
 
 Result<std::optional<CertificateRecord>> AcmeStore::certificate_by_serial(
     const std::string& serial_hex) {
   std::lock_guard lock(mutex_);
-  ZTM_TRY_ASSIGN(auto s, db_->prepare(select(kCertificateColumns, "certificates", "serial = ?")));
-  s.bind(1, serial_hex);
-  return one_row<CertificateRecord>(s, read_certificate);
+  return find_one(*db_, kCertificates, "serial = ?", serial_hex);
 }
 
 Result<void> AcmeStore::revoke_certificate(const std::string& id, std::int64_t when_unix,
@@ -365,30 +387,17 @@ Result<void> AcmeStore::revoke_certificate(const std::string& id, std::int64_t w
 
 Result<std::vector<CertificateRecord>> AcmeStore::revoked_certificates(std::int64_t now_unix) {
   std::lock_guard lock(mutex_);
-  ZTM_TRY_ASSIGN(auto s, db_->prepare(select(kCertificateColumns, "certificates",
-                                             "revoked = 1 AND not_after >= ? ORDER BY rowid")));
-  s.bind(1, now_unix);
-  return all_rows<CertificateRecord>(s, read_certificate);
+  return find_all(*db_, kCertificates, "revoked = 1 AND not_after >= ? ORDER BY rowid", now_unix);
 }
 
 Result<void> AcmeStore::insert_sso_login(const SsoLogin& l) {
   std::lock_guard lock(mutex_);
-  ZTM_TRY_ASSIGN(auto s, db_->prepare("INSERT INTO sso_logins (state, challenge_id, nonce, "
-                                      "code_verifier, created) VALUES (?, ?, ?, ?, ?)"));
-  s.bind(1, l.state).bind(2, l.challenge_id).bind(3, l.nonce).bind(4, l.code_verifier);
-  s.bind(5, l.created_unix);
-  return s.run();
+  return insert(*db_, kSsoLogins, l);
 }
 
 Result<std::optional<SsoLogin>> AcmeStore::take_sso_login(const std::string& state) {
   std::lock_guard lock(mutex_);
-  ZTM_TRY_ASSIGN(auto s, db_->prepare("SELECT state, challenge_id, nonce, code_verifier, created "
-                                      "FROM sso_logins WHERE state = ?"));
-  s.bind(1, state);
-  ZTM_TRY_ASSIGN(auto login, (one_row<SsoLogin>(s, [](const Statement& r) {
-                   return SsoLogin{r.column_text(0), r.column_text(1), r.column_text(2),
-                                   r.column_text(3), r.column_int(4)};
-                 })));
+  ZTM_TRY_ASSIGN(auto login, find_one(*db_, kSsoLogins, "state = ?", state));
   if (login) {
     ZTM_TRY_ASSIGN(auto d, db_->prepare("DELETE FROM sso_logins WHERE state = ?"));
     d.bind(1, state);

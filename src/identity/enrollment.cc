@@ -7,6 +7,7 @@
 #include "internal/b_run_command.h"
 #include "ztm/http/server.h"
 #include "ztm/identity/certificate.h"
+#include "ztm/identity/jws.h"
 #include "ztm/identity/profile.h"
 
 namespace ztm::identity {
@@ -16,6 +17,7 @@ using json = nlohmann::json;
 
 constexpr std::chrono::seconds kHookTimeout{60};
 constexpr std::string_view kHttp01Prefix = "/.well-known/acme-challenge/";
+constexpr std::size_t kMaxProviderTokenBytes = 16 * 1024;
 
 // Http01Responder serves key authorizations at /.well-known/acme-challenge/<token>
 // (RFC 8555 §8.3) for as long as it lives.
@@ -84,6 +86,38 @@ Result<void> respond_and_wait(AcmeClient& client, const AcmeChallenge& challenge
   return ok();
 }
 
+// solve_sso runs sso-01: tell the CA the challenge is ready, have the browser sign
+// in, and wait (for sso_timeout, a person may be typing) for the verdict.
+Result<void> solve_sso(AcmeClient& client, const EnrollmentOptions& options,
+                       const AcmeAuthorization& authz, const AcmeChallenge& challenge) {
+  ZTM_TRY_ASSIGN(SsoChallengeObject sso, parse_sso_challenge(challenge.raw));
+  ZTM_TRY(client.respond_to_challenge(challenge, json::object()));
+  const auto progress = options.acme.progress;
+  if (auto signed_in = options.sso_sign_in(sso, authz.identifier); !signed_in) {
+    // A refused sign-in usually left a verdict with a problem document: report that.
+    ZTM_TRY_ASSIGN(AcmeAuthorization now, client.get_authorization(authz.url));
+    if (now.status == "pending") return tl::unexpected(signed_in.error());
+    ZTM_TRY(client.wait_for_authorization(authz.url));
+    return ok();
+  }
+  auto last_report = std::chrono::steady_clock::now();
+  auto verdict = client.wait_for_authorization(
+      authz.url, options.sso_timeout, [&](std::chrono::milliseconds left) {
+        const auto now = std::chrono::steady_clock::now();
+        if (!progress || now - last_report < std::chrono::seconds(15)) return;
+        last_report = now;
+        progress("still waiting for the sign-in of " + authz.identifier.value + " (" +
+                 std::to_string(left.count() / 1000) + " s left)");
+      });
+  if (!verdict && verdict.error().code == Errc::timeout) {
+    return fail(Errc::timeout, "sso-01: nobody signed in as " + authz.identifier.value +
+                                   " within " + std::to_string(options.sso_timeout.count() / 1000) +
+                                   " s");
+  }
+  ZTM_TRY(verdict);
+  return ok();
+}
+
 // solve proves control of one authorization's identifier with the configured
 // challenge type.
 Result<void> solve(AcmeClient& client, const EnrollmentOptions& options,
@@ -115,6 +149,21 @@ Result<void> solve(AcmeClient& client, const EnrollmentOptions& options,
     if (options.dns01.cleanup) options.dns01.cleanup(record, value);
     return outcome;
   }
+  // sso-01 and provider-01 have their own solvers; without one configured, an
+  // extension callback may still answer them.
+  if (options.challenge_type == kSso01 && options.sso_sign_in) {
+    return solve_sso(client, options, authz, *challenge);
+  }
+  if (options.challenge_type == kProvider01 && options.provider_token) {
+    const std::string thumbprint =
+        jwk_thumbprint(PublicJwk{client.account_key().scheme(), client.account_key().public_key()});
+    if (options.acme.progress) {
+      options.acme.progress("asking the meeting service for a provider token for " +
+                            authz.identifier.value);
+    }
+    ZTM_TRY_ASSIGN(std::string token, options.provider_token(authz.identifier, thumbprint));
+    return respond_and_wait(client, *challenge, json{{"token", token}}, authz.url);
+  }
   if (!options.extension) {
     return fail(Errc::unsupported,
                 "enroll: no solver for challenge type " + options.challenge_type);
@@ -123,7 +172,42 @@ Result<void> solve(AcmeClient& client, const EnrollmentOptions& options,
   return respond_and_wait(client, *challenge, payload, authz.url);
 }
 
+// page_text is the first paragraph of the CA's small HTML answer, for a message.
+std::string page_text(const std::string& body) {
+  const auto start = body.find("<p>");
+  const auto end = body.find("</p>", start == std::string::npos ? 0 : start);
+  if (start == std::string::npos || end == std::string::npos) return body.substr(0, 200);
+  return body.substr(start + 3, std::min<std::size_t>(end - start - 3, 400));
+}
+
 }  // namespace
+
+SsoSignIn sso_test_browser(SsoTestLogin login, SsoTestBrowserOptions options) {
+  return [login = std::move(login), options = std::move(options)](
+             const SsoChallengeObject& challenge, const AcmeIdentifier&) -> Result<void> {
+    ZTM_TRY_ASSIGN(http::Response page, sso_test_sign_in(challenge.sso_url, login, options));
+    if (page.status != 200) {
+      return fail(Errc::untrusted, "sso-01: the CA answered the sign-in with " +
+                                       std::to_string(page.status) + ": " + page_text(page.body));
+    }
+    return ok();
+  };
+}
+
+ProviderTokenSource provider_token_command(std::string command) {
+  return [command = std::move(command)](const AcmeIdentifier& identifier,
+                                        const std::string& thumbprint) -> Result<std::string> {
+    ZTM_TRY_ASSIGN(std::string out,
+                   internal::run_command_capture(command, {identifier.value, thumbprint},
+                                                 kHookTimeout, kMaxProviderTokenBytes));
+    const auto first = out.find_first_not_of(" \t\r\n");
+    const auto last = out.find_last_not_of(" \t\r\n");
+    if (first == std::string::npos) {
+      return fail(Errc::io_error, "provider token: '" + command + "' printed nothing");
+    }
+    return out.substr(first, last - first + 1);
+  };
+}
 
 Dns01Hook dns01_command_hook(std::string command) {
   Dns01Hook hook;

@@ -36,6 +36,16 @@ struct MlsContext::Impl {
   // Live epochs, oldest first; back() is the sending epoch. There are few (a new
   // epoch per commit, kept for seconds), so a linear search beats any map.
   std::vector<std::unique_ptr<Epoch>> epochs;
+  // sending is the epoch protect uses (nullptr before the first switch, or after
+  // prepare_epoch erased it for sharing its low E bits with a newer epoch).
+  Epoch* sending = nullptr;
+
+  Epoch* find_epoch(std::uint64_t epoch) {
+    for (auto& e : epochs) {
+      if (e->epoch == epoch) return e.get();
+    }
+    return nullptr;
+  }
 
   Epoch* find_by_low_bits(std::uint64_t low) {
     for (auto& e : epochs) {
@@ -115,6 +125,13 @@ const MlsOptions& MlsContext::options() const {
 Result<void> MlsContext::add_epoch(std::uint64_t epoch, const SecretBytes& sframe_epoch_secret,
                                    std::uint32_t leaf_count, std::uint32_t own_leaf_index,
                                    TimePoint now) {
+  ZTM_TRY(prepare_epoch(epoch, sframe_epoch_secret, leaf_count, own_leaf_index, now));
+  return switch_epoch(epoch, now);
+}
+
+Result<void> MlsContext::prepare_epoch(std::uint64_t epoch, const SecretBytes& sframe_epoch_secret,
+                                       std::uint32_t leaf_count, std::uint32_t own_leaf_index,
+                                       TimePoint now) {
   Impl& s = *impl_;
   if (!s.epochs.empty() && epoch <= s.epochs.back()->epoch) {
     return fail(Errc::invalid_argument, "sframe.mls: epoch " + std::to_string(epoch) +
@@ -145,34 +162,68 @@ Result<void> MlsContext::add_epoch(std::uint64_t epoch, const SecretBytes& sfram
 
   // §5.2: an old epoch with the same low E bits goes now, grace period or not.
   std::erase_if(s.epochs, [&](const std::unique_ptr<Epoch>& e) {
-    return (e->epoch & s.epoch_mask) == (epoch & s.epoch_mask);
+    const bool same_bits = (e->epoch & s.epoch_mask) == (epoch & s.epoch_mask);
+    if (same_bits && e.get() == s.sending) s.sending = nullptr;
+    return same_bits;
   });
-  for (auto& e : s.epochs) {
-    // Sending moves to the new epoch at once; only decryption needs a grace period.
-    e->send.clear();
-    if (!e->expires_at) e->expires_at = now + s.options.grace_period;
-  }
   s.epochs.push_back(std::move(next));
   expire(now);
   return ok();
 }
 
+Result<void> MlsContext::switch_epoch(std::uint64_t epoch, TimePoint now) {
+  Impl& s = *impl_;
+  Epoch* target = s.find_epoch(epoch);
+  if (target == nullptr) {
+    return fail(Errc::unknown_key,
+                "sframe.mls: epoch " + std::to_string(epoch) + " is not live (never prepared, or erased)");
+  }
+  if (s.sending != nullptr && epoch < s.sending->epoch) {
+    return fail(Errc::invalid_argument, "sframe.mls: epoch " + std::to_string(epoch) +
+                                            " is older than the sending epoch " +
+                                            std::to_string(s.sending->epoch));
+  }
+  target->expires_at.reset();
+  for (auto& e : s.epochs) {
+    if (e->epoch >= epoch) continue;
+    // Sending moves to the new epoch at once; only decryption needs a grace period.
+    e->send.clear();
+    if (!e->expires_at) e->expires_at = now + s.options.grace_period;
+  }
+  s.sending = target;
+  expire(now);
+  return ok();
+}
+
+std::optional<std::uint64_t> MlsContext::sending_epoch() const {
+  if (!impl_ || impl_->sending == nullptr) return std::nullopt;
+  return impl_->sending->epoch;
+}
+
+bool MlsContext::has_epoch(std::uint64_t epoch) const {
+  return impl_ && impl_->find_epoch(epoch) != nullptr;
+}
+
 void MlsContext::expire(TimePoint now) {
-  std::erase_if(impl_->epochs, [&](const std::unique_ptr<Epoch>& e) {
-    return e->expires_at && *e->expires_at <= now;
+  Impl& s = *impl_;
+  std::erase_if(s.epochs, [&](const std::unique_ptr<Epoch>& e) {
+    const bool expired = e->expires_at && *e->expires_at <= now;
+    if (expired && e.get() == s.sending) s.sending = nullptr;
+    return expired;
   });
 }
 
 void MlsContext::clear() {
+  impl_->sending = nullptr;
   impl_->epochs.clear();
 }
 
 Result<MutableByteView> MlsContext::protect(std::uint64_t context_id, ByteView plaintext,
                                             ByteView metadata, MutableByteView out) {
-  if (!impl_ || impl_->epochs.empty()) {
+  if (!impl_ || impl_->sending == nullptr) {
     return fail(Errc::invalid_state, "sframe.mls: no epoch to send in");
   }
-  Epoch& e = *impl_->epochs.back();
+  Epoch& e = *impl_->sending;
   auto it = std::find_if(e.send.begin(), e.send.end(),
                          [&](const auto& entry) { return entry.first == context_id; });
   if (it == e.send.end()) {

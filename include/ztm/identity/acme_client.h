@@ -85,6 +85,14 @@ class AcmeClient {
   // wait_for_authorization polls until the authorization leaves pending. valid is
   // success; invalid is an error carrying the failed challenge's problem.
   Result<AcmeAuthorization> wait_for_authorization(const std::string& url);
+  // AuthorizationPending is told the time left at each pending answer (for a
+  // "waiting for the sign-in" line while a person completes sso-01).
+  using AuthorizationPending = std::function<void(std::chrono::milliseconds left)>;
+  // wait_for_authorization with its own timeout (instead of poll_timeout) and a
+  // callback per pending answer.
+  Result<AcmeAuthorization> wait_for_authorization(const std::string& url,
+                                                   std::chrono::milliseconds timeout,
+                                                   const AuthorizationPending& on_pending);
 
   // finalize submits the CSR (DER) once the order is ready and polls until the order
   // is valid, returning it with its certificate URL (§7.4).

@@ -19,6 +19,8 @@
 #include "ztm/crypto/signature.h"
 #include "ztm/identity/acme_client.h"
 #include "ztm/identity/acme_types.h"
+#include "ztm/identity/sso_challenge.h"
+#include "ztm/identity/sso_test_browser.h"
 
 namespace ztm::identity {
 
@@ -51,6 +53,33 @@ using ExtensionChallengeSolver = std::function<Result<nlohmann::json>(
     const AcmeChallenge& challenge, const AcmeIdentifier& identifier,
     const std::string& key_authorization)>;
 
+// SsoSignIn has the user's browser sign in at an sso-01 challenge's sso_url
+// (docs/identity.md, "The sso-01 challenge"). enroll calls it after telling the CA
+// the challenge is ready and before waiting for the verdict. Interactive use prints
+// the URL for the user; sso_test_browser (below) signs in by itself for tests and
+// the demo. An error stops the enrollment, unless the authorization has a verdict by
+// then (then its problem document is the error).
+using SsoSignIn = std::function<Result<void>(const SsoChallengeObject& challenge,
+                                             const AcmeIdentifier& identifier)>;
+
+// sso_test_browser is an SsoSignIn for TESTS AND THE DEMO ONLY: SsoTestBrowser
+// (sso_test_browser.h) signs in as login at a development IdP. Succeeds when the
+// CA's callback page answers 200.
+SsoSignIn sso_test_browser(SsoTestLogin login, SsoTestBrowserOptions options);
+
+// ProviderTokenSource obtains a provider-01 token (sso_challenge.h) from the meeting
+// service: for this email identifier, bound to the ACME account key's RFC 7638
+// thumbprint (base64url).
+using ProviderTokenSource = std::function<Result<std::string>(
+    const AcmeIdentifier& identifier, const std::string& account_thumbprint)>;
+
+// provider_token_command runs "<command> <email> <thumbprint>" (through /bin/sh,
+// the two values as separate arguments, never parsed by the shell; 60 s limit) and
+// takes the token from its standard output (at most 16 KiB, surrounding white space
+// dropped). A non-zero exit is io_error. `ztmeet ca provider-token` is such a command
+// for tests and the demo.
+ProviderTokenSource provider_token_command(std::string command);
+
 // EnrollmentOptions say what to ask for and how to prove it.
 struct EnrollmentOptions {
   AcmeClientOptions acme;
@@ -61,6 +90,11 @@ struct EnrollmentOptions {
   std::string challenge_type = "http-01";
   Http01Options http01;
   Dns01Hook dns01;
+  SsoSignIn sso_sign_in;  // challenge_type "sso-01"
+  // sso_timeout bounds the wait for a person to sign in (sso-01), in place of
+  // acme.poll_timeout.
+  std::chrono::milliseconds sso_timeout{300'000};
+  ProviderTokenSource provider_token;  // challenge_type "provider-01"
   ExtensionChallengeSolver extension;  // used for any other challenge_type
   // signature_scheme of the MLS signature key to certify (from the cipher suite).
   crypto::SignatureScheme signature_scheme = crypto::SignatureScheme::ed25519;

@@ -131,6 +131,27 @@ struct ProcessedMessage {
   bool removed_self = false;
 };
 
+// PriorGroup is what a new group needs of an earlier one to be linked to it by
+// a resumption PSK (§8.6): a reinitialization (§11.2, usage reinit) or a
+// subgroup branch (§11.3, usage branch). It is taken from the old group with
+// Group::reinit_prior() or Group::branch_prior() and outlives that group, so a
+// member can still create or join the new group once the old state is gone.
+// It holds the old epoch's resumption_psk (wiped on destruction).
+struct PriorGroup {
+  ResumptionPSKUsage usage = ResumptionPSKUsage::branch;
+  ProtocolVersion version = ProtocolVersion::mls10;
+  CipherSuiteId cipher_suite = 0;
+  Bytes group_id;           // of the old group
+  std::uint64_t epoch = 0;  // the old epoch whose resumption_psk links the groups
+  SecretBytes resumption_psk;
+  // members are the credentials of the old epoch's members: the new group must
+  // hold all of them (reinit) or only some of them (branch).
+  std::vector<Credential> members;
+  // reinit is the committed ReInit proposal (usage reinit only): the new group's
+  // group_id, version, cipher_suite and extensions.
+  std::optional<ReInit> reinit;
+};
+
 // JoinOptions carries what a joiner may need besides the Welcome.
 struct JoinOptions {
   // tree is the ratchet tree supplied out of band when the GroupInfo has no
@@ -139,7 +160,42 @@ struct JoinOptions {
   // psks resolves the PSKs the Welcome names (external ones, or resumption
   // PSKs).
   const PskStore* psks = nullptr;
+  // prior is the old group a reinit or branch Welcome links to (§12.4.3.1): the
+  // Welcome's one reinit/branch PSK must name it, and the new group must match
+  // it (epoch 1; reinit: the ReInit's parameters and every old member; branch:
+  // the same version and suite, members taken from the old group). Borrowed
+  // for the call.
+  const PriorGroup* prior = nullptr;
 };
+
+// ExternalJoinOptions shapes an external Commit (§12.4.3.2).
+struct ExternalJoinOptions {
+  // tree is the ratchet tree when the GroupInfo has no ratchet_tree extension.
+  std::optional<RatchetTree> tree;
+  // remove_prior removes the joiner's earlier appearance (a resync, §12.4.3.2).
+  std::optional<LeafIndex> remove_prior;
+  // external_psk_ids are external PSKs to inject as PreSharedKey proposals;
+  // config.psks must hold each of them.
+  std::vector<Bytes> external_psk_ids;
+  KeyPackageOptions leaf_options;
+};
+
+// ResumedGroupOptions shapes the first Commit of a reinitialized or branched
+// group (§11.2, §11.3).
+struct ResumedGroupOptions {
+  // group_id and extensions of a branch; a reinit takes both from its ReInit.
+  Bytes group_id;
+  ExtensionList extensions;
+  // key_packages are the other members of the new group, one each.
+  std::vector<KeyPackage> key_packages;
+  bool force_path = false;
+  bool inline_tree = true;   // ratchet_tree extension in the Welcome
+  bool external_pub = true;  // external_pub in the returned GroupInfo
+};
+
+// ResumedGroup is the creator's state of a new group at epoch 1 and the
+// Welcome for everybody else.
+struct ResumedGroup;
 
 class Group {
  public:
@@ -161,6 +217,21 @@ class Group {
       std::optional<RatchetTree> tree = std::nullopt,
       std::optional<LeafIndex> remove_prior = std::nullopt,
       const KeyPackageOptions& leaf_options = {});
+
+  // join_external with every option (external PSKs among them).
+  static Result<struct ExternalJoin> join_external(const GroupInfo& group_info, MemberSigner signer,
+                                                   const GroupConfig& config,
+                                                   const ExternalJoinOptions& options);
+
+  // create_resumed starts the group that `prior` links to (§11.2, §11.3): a
+  // group at epoch 0 with the creator's leaf, then a Commit adding
+  // options.key_packages with a PreSharedKey proposal of type resumption (usage
+  // reinit or branch, a fresh psk_nonce) naming prior's epoch. signer must fit
+  // the new group's cipher suite. A reinit must bring every old member back
+  // (checked on credentials); a branch may only take old members.
+  static Result<ResumedGroup> create_resumed(const PriorGroup& prior, MemberSigner signer,
+                                             const GroupConfig& config,
+                                             const ResumedGroupOptions& options);
 
   Group(const Group&);
   Group& operator=(const Group&);
@@ -188,6 +259,25 @@ class Group {
   // resumption_psk is this epoch's resumption_psk (for
   // PskStore::add_resumption).
   const SecretBytes& resumption_psk() const;
+  // signer is this member's signature key and credential.
+  const MemberSigner& signer() const;
+  // config is the configuration this state was made with.
+  const GroupConfig& config() const;
+  // find_member returns the leaf of the member whose credential equals
+  // credential, if any.
+  std::optional<LeafIndex> find_member(const Credential& credential) const;
+
+  // pending_reinit is the ReInit committed by the Commit that started this
+  // epoch (§12.1.5). Such a group is finished: it refuses further Commits,
+  // proposals and application data; the members continue in the new group
+  // (reinit_prior()).
+  const std::optional<ReInit>& pending_reinit() const;
+  // reinit_prior links this finished group to its successor (usage reinit,
+  // this epoch). invalid_state "group.no_pending_reinit" if no ReInit was
+  // committed.
+  Result<PriorGroup> reinit_prior() const;
+  // branch_prior links this epoch to a subgroup branched from it (usage branch).
+  PriorGroup branch_prior() const;
 
   // --- sending
   // ------------------------------------------------------------------ protect
@@ -196,6 +286,13 @@ class Group {
   // propose signs a proposal from this member and caches it for the next
   // Commit.
   Result<MLSMessage> propose(Proposal proposal, ByteView authenticated_data = {});
+  // propose_update proposes a fresh leaf for this member (§12.1.2): new HPKE
+  // key, same signature key and credential. The private key is kept until a
+  // Commit of another member applies the Update (or the epoch ends).
+  Result<MLSMessage> propose_update(ByteView authenticated_data = {});
+  // is_own_proposal tells whether message is a proposal this member sent in
+  // this epoch (already cached by propose(); processing it again would fail).
+  bool is_own_proposal(const MLSMessage& message) const;
   // commit builds a Commit of every cached proposal plus options.by_value
   // (§12.4). This Group is unchanged: the new epoch is in result.next. It
   // consumes a handshake key when handshakes are encrypted, hence non-const.
@@ -222,6 +319,12 @@ class Group {
 struct ExternalJoin {
   MLSMessage commit;
   Group group;
+};
+
+struct ResumedGroup {
+  Group group;           // the creator, at epoch 1
+  MLSMessage welcome;    // for every member of options.key_packages
+  GroupInfo group_info;  // of epoch 1 (without the tree)
 };
 
 }  // namespace ztm::mls

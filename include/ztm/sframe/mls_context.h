@@ -99,7 +99,27 @@ class MlsContext {
   Result<void> add_epoch(std::uint64_t epoch, const SecretBytes& sframe_epoch_secret,
                          std::uint32_t leaf_count, std::uint32_t own_leaf_index, TimePoint now);
 
-  // protect encrypts a frame in the newest epoch under KID(epoch, own leaf index,
+  // prepare_epoch installs an epoch's base key for receiving only (the "prepare"
+  // step of a prepare/ready/execute switch): frames of the new epoch decrypt at
+  // once, while protect keeps sending under the current sending epoch until
+  // switch_epoch. Same rules as add_epoch otherwise (epoch after every epoch added
+  // before; a live epoch with the same low E bits is erased now, even the sending
+  // one, after which protect fails with invalid_state until the next switch).
+  Result<void> prepare_epoch(std::uint64_t epoch, const SecretBytes& sframe_epoch_secret,
+                             std::uint32_t leaf_count, std::uint32_t own_leaf_index,
+                             TimePoint now);
+  // switch_epoch makes a prepared (live) epoch the sending epoch ("execute"): its
+  // older epochs stay decryptable until now + grace_period, then are erased.
+  // unknown_key if the epoch is not live; invalid_argument if it is older than the
+  // current sending epoch.
+  Result<void> switch_epoch(std::uint64_t epoch, TimePoint now);
+  // sending_epoch is the epoch protect uses, if any.
+  std::optional<std::uint64_t> sending_epoch() const;
+  // has_epoch: is this epoch live (its keys installed and not erased)?
+  bool has_epoch(std::uint64_t epoch) const;
+
+  // protect encrypts a frame in the sending epoch (the newest one unless
+  // prepare_epoch installed a newer one not yet switched to) under KID(epoch, own leaf index,
   // context_id), writing header || ciphertext || tag to the start of out (which
   // needs plaintext.size() + max_overhead bytes at most). Fails with invalid_state
   // before the first epoch, counter_exhausted when the KID's counter is spent.

@@ -124,6 +124,10 @@ struct AcmeServer::Impl {
   // JSON views of the objects (§7.1.2–7.1.5).
   nlohmann::json account_json(const AccountRecord& account) const;
   Result<nlohmann::json> order_json(const OrderRecord& order);
+  // order_response answers with the order object, with its URL as Location for
+  // newOrder and finalize (§7.4).
+  internal::Outcome<http::Response> order_response(int status, const OrderRecord& order,
+                                                   bool with_location);
   Result<nlohmann::json> authorization_json(const AuthorizationRecord& authz);
   nlohmann::json challenge_json(const ChallengeRecord& challenge) const;
 };

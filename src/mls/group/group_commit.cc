@@ -29,6 +29,10 @@ Result<SecretBytes> resolve_psk_secret(const GroupState& s,
   std::vector<PskInput> inputs;
   inputs.reserve(ids.size());
   for (const auto& id : ids) {
+    if (s.linked_psk && id == s.linked_psk->id) {
+      inputs.push_back({id, s.linked_psk->psk});
+      continue;
+    }
     if (id.psktype == PSKType::resumption && id.psk_group_id == s.context.group_id) {
       if (id.psk_epoch == s.context.epoch) {
         inputs.push_back({id, s.secrets.resumption_psk});
@@ -99,7 +103,15 @@ Result<CommitResult> Group::commit(const CommitOptions& options) {
   // The list: every cached proposal by reference, then the new ones by value.
   std::vector<CommittedProposal> list;
   Commit commit;
+  bool own_update_dropped = false;
   for (const auto& cached : s.proposals) {
+    // §12.2: the committer's own Update cannot be committed; its UpdatePath
+    // refreshes the leaf instead.
+    if (cached.sender == Sender::member(s.own_leaf.value) &&
+        cached.proposal.type() == ProposalType::update) {
+      own_update_dropped = true;
+      continue;
+    }
     list.push_back({cached.proposal, cached.sender, cached.ref});
     commit.proposals.push_back(ProposalOrRef{cached.ref});
   }
@@ -114,6 +126,8 @@ Result<CommitResult> Group::commit(const CommitOptions& options) {
   input.committer = Sender::member(s.own_leaf.value);
   input.validator = s.config.validator;
   input.now_seconds = s.config.now_seconds;
+  // Only the first Commit of a resumed group may carry its reinit/branch PSK.
+  input.reinit_or_branch = s.linked_psk.has_value();
   ZTM_TRY_ASSIGN(AppliedProposals applied, apply_proposal_list(s.suite, list, input));
 
   GroupContext next_context = s.context;
@@ -126,7 +140,7 @@ Result<CommitResult> Group::commit(const CommitOptions& options) {
   TreeKemPrivateKey next_private = s.private_key;
   std::optional<CreatedUpdatePath> created;
   SecretBytes commit_secret;
-  if (applied.path_required || options.force_path) {
+  if (applied.path_required || options.force_path || own_update_dropped) {
     LeafNode leaf_template = *applied.tree.leaf(s.own_leaf);
     ZTM_TRY_ASSIGN(created, create_update_path(applied.tree, s.own_leaf, std::move(leaf_template),
                                                s.signer.signature_key, next_context, new_members));

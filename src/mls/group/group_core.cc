@@ -155,6 +155,50 @@ std::size_t Group::pending_proposals() const {
   return state_->proposals.size();
 }
 
+const MemberSigner& Group::signer() const {
+  return state_->signer;
+}
+const GroupConfig& Group::config() const {
+  return state_->config;
+}
+const std::optional<ReInit>& Group::pending_reinit() const {
+  return state_->pending_reinit;
+}
+
+std::optional<LeafIndex> Group::find_member(const Credential& credential) const {
+  const std::uint32_t leaves = state_->tree.leaf_count().value;
+  for (std::uint32_t i = 0; i < leaves; ++i) {
+    const LeafNode* leaf = state_->tree.leaf(LeafIndex{i});
+    if (leaf != nullptr && leaf->credential == credential) return LeafIndex{i};
+  }
+  return std::nullopt;
+}
+
+PriorGroup Group::branch_prior() const {
+  PriorGroup prior;
+  prior.usage = ResumptionPSKUsage::branch;
+  prior.version = state_->context.version;
+  prior.cipher_suite = state_->context.cipher_suite;
+  prior.group_id = state_->context.group_id;
+  prior.epoch = state_->context.epoch;
+  prior.resumption_psk = state_->secrets.resumption_psk;
+  for (const Member& m : members()) prior.members.push_back(m.leaf_node->credential);
+  return prior;
+}
+
+Result<PriorGroup> Group::reinit_prior() const {
+  if (!state_->pending_reinit) {
+    return fail(Errc::invalid_state,
+                "group.no_pending_reinit: no ReInit was committed in this epoch (§11.2)");
+  }
+  // §11.2 / §12.4.2: the PSK names "the epoch after the Commit covering the
+  // ReInit", which is this state's epoch.
+  PriorGroup prior = branch_prior();
+  prior.usage = ResumptionPSKUsage::reinit;
+  prior.reinit = state_->pending_reinit;
+  return prior;
+}
+
 std::vector<Member> Group::members() const {
   std::vector<Member> out;
   const std::uint32_t leaves = state_->tree.leaf_count().value;

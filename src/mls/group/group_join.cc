@@ -1,8 +1,11 @@
 // mls::Group: joining from a Welcome (RFC 9420 §12.4.3.1) and by external
 // Commit (§12.4.3.2).
+#include <algorithm>
+
 #include "internal/group_framing.h"
 #include "internal/group_state.h"
 #include "ztm/crypto/aead.h"
+#include "ztm/crypto/random.h"
 #include "ztm/mls/extensions.h"
 #include "ztm/mls/transcript_hash.h"
 
@@ -45,6 +48,60 @@ Result<void> verify_group_info(const CipherSuite& suite, const GroupInfo& info,
   return ok();
 }
 
+// check_linked_group applies the §12.4.3.1 rules for a Welcome that carries a
+// reinit or branch resumption PSK: the new group is at epoch 1 and matches the
+// old one (§11.2, §11.3). Members are matched on their credentials.
+Result<void> check_linked_group(const GroupInfo& info, const RatchetTree& tree,
+                                const PriorGroup& prior) {
+  const GroupContext& ctx = info.group_context;
+  if (ctx.epoch != 1) {
+    return fail(Errc::protocol_violation,
+                "welcome.resumed_epoch: a reinit/branch group starts at epoch 1, not " +
+                    std::to_string(ctx.epoch));
+  }
+  std::vector<const Credential*> new_members;
+  for (std::uint32_t i = 0; i < tree.leaf_count().value; ++i) {
+    if (const LeafNode* leaf = tree.leaf(LeafIndex{i})) new_members.push_back(&leaf->credential);
+  }
+  const auto in_old = [&](const Credential& c) {
+    return std::find(prior.members.begin(), prior.members.end(), c) != prior.members.end();
+  };
+  if (prior.usage == ResumptionPSKUsage::reinit) {
+    if (!prior.reinit) {
+      return fail(Errc::invalid_argument, "welcome.reinit_missing: the prior group has no ReInit");
+    }
+    const ReInit& r = *prior.reinit;
+    if (ctx.group_id != r.group_id || ctx.version != r.version ||
+        ctx.cipher_suite != r.cipher_suite || !(ctx.extensions == r.extensions)) {
+      return fail(Errc::protocol_violation,
+                  "welcome.reinit_mismatch: the new group's group_id, version, cipher_suite or "
+                  "extensions differ from the ReInit (§11.2)");
+    }
+    for (const Credential& old : prior.members) {
+      const bool present = std::any_of(new_members.begin(), new_members.end(),
+                                       [&](const Credential* c) { return *c == old; });
+      if (!present) {
+        return fail(Errc::protocol_violation,
+                    "welcome.reinit_member_missing: a member of the old group is not in the "
+                    "reinitialized group (§12.4.3.1)");
+      }
+    }
+    return ok();
+  }
+  if (ctx.version != prior.version || ctx.cipher_suite != prior.cipher_suite) {
+    return fail(Errc::protocol_violation,
+                "welcome.branch_parameters: a branch keeps the version and cipher suite (§11.3)");
+  }
+  for (const Credential* c : new_members) {
+    if (!in_old(*c)) {
+      return fail(Errc::protocol_violation,
+                  "welcome.branch_foreign_member: a member of the branch is not in the old "
+                  "group (§11.3)");
+    }
+  }
+  return ok();
+}
+
 }  // namespace
 
 Result<Group> Group::join(const Welcome& welcome, const KeyPackageBundle& kp,
@@ -80,17 +137,30 @@ Result<Group> Group::join(const Welcome& welcome, const KeyPackageBundle& kp,
                 "welcome.multiple_reinit_or_branch_psks: at most one "
                 "reinit/branch PSK");
   }
-  SecretBytes psk_secret;
-  if (group_secrets->psks.empty()) {
-    ZTM_TRY_ASSIGN(psk_secret, compute_psk_secret(suite, {}));
-  } else {
+  std::vector<PskInput> psk_inputs;
+  const PreSharedKeyID* linked_id = nullptr;
+  for (const auto& id : group_secrets->psks) {
+    if (id.psktype == PSKType::resumption && id.usage != ResumptionPSKUsage::application) {
+      // The reinit/branch PSK comes from the old group the caller names.
+      const PriorGroup* prior = options.prior;
+      if (prior == nullptr || prior->usage != id.usage || prior->group_id != id.psk_group_id ||
+          prior->epoch != id.psk_epoch) {
+        return fail(Errc::unknown_key,
+                    "welcome.unknown_prior_group: the Welcome's reinit/branch PSK names an old "
+                    "group epoch we were not given (§12.4.3.1)");
+      }
+      linked_id = &id;
+      psk_inputs.push_back({id, prior->resumption_psk});
+      continue;
+    }
     const PskStore* store = options.psks != nullptr ? options.psks : config.psks;
     if (store == nullptr) {
       return fail(Errc::unknown_key, "psk.no_store: the Welcome names PSKs we do not have");
     }
-    ZTM_TRY_ASSIGN(auto inputs, store->resolve(group_secrets->psks));
-    ZTM_TRY_ASSIGN(psk_secret, compute_psk_secret(suite, inputs));
+    ZTM_TRY_ASSIGN(SecretBytes psk, store->find(id));
+    psk_inputs.push_back({id, std::move(psk)});
   }
+  ZTM_TRY_ASSIGN(SecretBytes psk_secret, compute_psk_secret(suite, psk_inputs));
 
   ZTM_TRY_ASSIGN(SecretBytes welcome_secret,
                  derive_welcome_secret(suite, group_secrets->joiner_secret, psk_secret.expose()));
@@ -119,6 +189,7 @@ Result<Group> Group::join(const Welcome& welcome, const KeyPackageBundle& kp,
     ZTM_TRY(private_key.implant(suite, tree, ancestor, group_secrets->path_secret->path_secret));
   }
   ZTM_TRY(private_key.consistent_with(tree));
+  if (linked_id != nullptr) ZTM_TRY(check_linked_group(info, tree, *options.prior));
 
   const Bytes context_bytes = tls::encode(info.group_context);
   ZTM_TRY_ASSIGN(EpochSecrets secrets,
@@ -144,6 +215,19 @@ Result<ExternalJoin> Group::join_external(const GroupInfo& info, MemberSigner si
                                           std::optional<RatchetTree> supplied_tree,
                                           std::optional<LeafIndex> remove_prior,
                                           const KeyPackageOptions& leaf_options) {
+  ExternalJoinOptions options;
+  options.tree = std::move(supplied_tree);
+  options.remove_prior = remove_prior;
+  options.leaf_options = leaf_options;
+  return join_external(info, std::move(signer), config, options);
+}
+
+Result<ExternalJoin> Group::join_external(const GroupInfo& info, MemberSigner signer,
+                                          const GroupConfig& config,
+                                          const ExternalJoinOptions& options) {
+  const auto& supplied_tree = options.tree;
+  const auto& remove_prior = options.remove_prior;
+  const auto& leaf_options = options.leaf_options;
   if (config.validator == nullptr) {
     return fail(Errc::invalid_argument, "group.config: a credential validator is required");
   }
@@ -169,6 +253,23 @@ Result<ExternalJoin> Group::join_external(const GroupInfo& info, MemberSigner si
     Proposal remove{Remove{remove_prior->value}};
     list.push_back({remove, Sender::new_member_commit(), std::nullopt});
     commit.proposals.push_back(ProposalOrRef{remove});
+  }
+  // External PSKs travel as PreSharedKey proposals by value (§12.2 allows them
+  // in an external Commit); every member must hold them.
+  std::vector<PskInput> psk_inputs;
+  for (const Bytes& psk_id : options.external_psk_ids) {
+    if (config.psks == nullptr) {
+      return fail(Errc::unknown_key, "psk.no_store: external PSKs need config.psks");
+    }
+    PreSharedKeyID id;
+    id.psktype = PSKType::external;
+    id.psk_id = psk_id;
+    id.psk_nonce = crypto::random_bytes(suite.hash_size());
+    ZTM_TRY_ASSIGN(SecretBytes psk, config.psks->find(id));
+    Proposal proposal{PreSharedKey{id}};
+    list.push_back({proposal, Sender::new_member_commit(), std::nullopt});
+    commit.proposals.push_back(ProposalOrRef{proposal});
+    psk_inputs.push_back({std::move(id), std::move(psk)});
   }
   ProposalListInput input;
   input.context = &info.group_context;
@@ -201,7 +302,7 @@ Result<ExternalJoin> Group::join_external(const GroupInfo& info, MemberSigner si
       suite, info.group_context.confirmed_transcript_hash, info.confirmation_tag);
   ZTM_TRY_ASSIGN(next_context.confirmed_transcript_hash,
                  compute_confirmed_transcript_hash(suite, interim_before, signed_commit));
-  ZTM_TRY_ASSIGN(SecretBytes psk_secret, compute_psk_secret(suite, {}));
+  ZTM_TRY_ASSIGN(SecretBytes psk_secret, compute_psk_secret(suite, psk_inputs));
   ZTM_TRY_ASSIGN(
       EpochSecrets secrets,
       derive_epoch_secrets(suite, init.init_secret.expose(), created.commit_secret.expose(),

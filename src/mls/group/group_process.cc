@@ -86,6 +86,20 @@ Result<std::unique_ptr<GroupState>> process_commit(const GroupState& s,
 
   LeafIndex committer{fc.sender.index};
   TreeKemPrivateKey next_private = s.private_key;
+  // Another member committed our Update (§12.1.2): our leaf now carries the key
+  // of that proposal, which we kept.
+  if (std::find(applied.updated.begin(), applied.updated.end(), s.own_leaf) !=
+      applied.updated.end()) {
+    const LeafNode* own = applied.tree.leaf(s.own_leaf);
+    auto key = std::find_if(s.update_keys.begin(), s.update_keys.end(), [&](const auto& k) {
+      return own != nullptr && k.public_key() == own->encryption_key;
+    });
+    if (key == s.update_keys.end()) {
+      return fail(Errc::protocol_violation,
+                  "commit.unknown_own_update: an Update of our leaf we did not send");
+    }
+    next_private.set_key(s.own_leaf.node(), *key);
+  }
   SecretBytes commit_secret;
   if (commit.path) {
     const UpdatePath& path = *commit.path;
@@ -183,6 +197,11 @@ Result<ProcessedMessage> Group::process(const MLSMessage& message) {
       return out;
     }
     case ContentType::commit: {
+      if (s.pending_reinit) {
+        return fail(Errc::invalid_state,
+                    "group.reinit_pending: a ReInit was committed; the group takes no "
+                    "more Commits (§11.2)");
+      }
       ZTM_TRY_ASSIGN(auto next, process_commit(s, verified.content));
       if (next == nullptr) {
         out.removed_self = true;
@@ -197,6 +216,10 @@ Result<ProcessedMessage> Group::process(const MLSMessage& message) {
 
 Result<MLSMessage> Group::protect(ByteView application_data, ByteView authenticated_data) {
   GroupState& s = *state_;
+  if (s.pending_reinit) {
+    return fail(Errc::invalid_state,
+                "group.reinit_pending: a ReInit was committed; send in the new group (§11.2)");
+  }
   if (!s.proposals.empty()) {
     // §12.4: a member that has received proposals must commit before sending
     // data.
@@ -218,6 +241,10 @@ Result<MLSMessage> Group::protect(ByteView application_data, ByteView authentica
 
 Result<MLSMessage> Group::propose(Proposal proposal, ByteView authenticated_data) {
   GroupState& s = *state_;
+  if (s.pending_reinit) {
+    return fail(Errc::invalid_state,
+                "group.reinit_pending: a ReInit was committed; propose in the new group (§11.2)");
+  }
   ZTM_TRY(validate_proposal_sender(proposal, Sender::member(s.own_leaf.value)));
   FramedContent content;
   content.group_id = s.context.group_id;
@@ -233,7 +260,33 @@ Result<MLSMessage> Group::propose(Proposal proposal, ByteView authenticated_data
   ZTM_TRY_ASSIGN(MLSMessage message, protect_content(s, signed_content));
   s.proposals.push_back({s.suite.make_proposal_ref(tls::encode(signed_content)),
                          std::move(proposal), Sender::member(s.own_leaf.value)});
+  s.own_proposals.push_back(message.encode());
   return message;
+}
+
+Result<MLSMessage> Group::propose_update(ByteView authenticated_data) {
+  GroupState& s = *state_;
+  const LeafNode* current = s.tree.leaf(s.own_leaf);
+  if (current == nullptr) {
+    return fail(Errc::invalid_state, "group.own_leaf_blank: our leaf is not in the tree");
+  }
+  ZTM_TRY_ASSIGN(auto key, crypto::DhPrivateKey::generate(s.suite.kem_id()));
+  // §12.1.2: same credential and signature key, a new encryption key, source
+  // update, signed over the group id and our leaf index.
+  LeafNode leaf = *current;
+  leaf.encryption_key = key.public_key();
+  leaf.leaf_node_source = LeafNodeSource::update;
+  ZTM_TRY(sign_leaf_node(s.suite, s.signer.signature_key, leaf, s.context.group_id, s.own_leaf));
+  ZTM_TRY_ASSIGN(MLSMessage message,
+                 propose(Proposal{Update{std::move(leaf)}}, authenticated_data));
+  s.update_keys.push_back(std::move(key));
+  return message;
+}
+
+bool Group::is_own_proposal(const MLSMessage& message) const {
+  const Bytes encoded = message.encode();
+  return std::find(state_->own_proposals.begin(), state_->own_proposals.end(), encoded) !=
+         state_->own_proposals.end();
 }
 
 }  // namespace ztm::mls

@@ -55,6 +55,17 @@ struct GroupState {
   // resumption_history keeps the resumption_psk of the most recent earlier epochs,
   // newest first, for resumption PreSharedKey proposals (§8.6).
   std::deque<std::pair<std::uint64_t, SecretBytes>> resumption_history;
+  // own_proposals holds the encoded MLSMessages of the proposals this member
+  // sent in this epoch (Group::is_own_proposal).
+  std::vector<Bytes> own_proposals;
+  // update_keys are the HPKE private keys of this member's pending Update
+  // proposals; the one whose public key a committed Update installs becomes
+  // the leaf key.
+  std::vector<crypto::DhPrivateKey> update_keys;
+  // linked_psk is the reinit/branch resumption PSK the first Commit of a
+  // resumed group injects (§11.2, §11.3); set only on the epoch-0 state that
+  // create_resumed commits from.
+  std::optional<PskInput> linked_psk;
 
   GroupState(CipherSuite s, GroupConfig c, GroupContext ctx, RatchetTree t, LeafIndex own,
              MemberSigner sig, TreeKemPrivateKey pk, EpochSecrets sec, SecretTree st)

@@ -1,0 +1,193 @@
+// SQLite storage: round trips, file mode, and a DeliveryService restarted on the same
+// database file resuming its meeting at its epoch with catch-up.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "delivery/delivery_test_util.h"
+#include "ztm/server/storage.h"
+
+namespace ztm::server {
+namespace {
+
+using testing::commit_message;
+using testing::group_info_message;
+using testing::Harness;
+using testing::key_package_message;
+using testing::welcome_message;
+
+class TempDir {
+ public:
+  TempDir() {
+    char pattern[] = "/tmp/ztm-server-XXXXXX";
+    path_ = mkdtemp(pattern);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+TEST(SqliteStorageTest, RoundTripsEveryField) {
+  TempDir dir;
+  const std::string path = dir.file("service.db");
+  {
+    auto storage = open_sqlite_storage(path);
+    ASSERT_TRUE(storage) << storage.error().what();
+    MeetingRecord m;
+    m.meeting = "m1";
+    m.cipher_suite = 3;
+    m.group_id = Bytes{1, 2, 3};
+    m.epoch = 7;
+    m.last_seq = 9;
+    m.leader = "p2";
+    m.next_participant_number = 4;
+    m.group_info = Bytes{9, 9};
+    ParticipantRecord p;
+    p.participant = "p2";
+    p.display_hint = "bob";
+    p.resume_token_hash = Bytes(32, 5);
+    p.in_group = true;
+    p.leaf = 3;
+    p.admission_seq = 2;
+    p.removal_pending = true;
+    p.welcome = Bytes{4};
+    p.welcome_epoch = 3;
+    p.welcome_seq = 2;
+    ParticipantRecord j;
+    j.participant = "p3";
+    j.key_package = Bytes{};  // present but empty stays present
+    ASSERT_TRUE((*storage)->begin());
+    ASSERT_TRUE((*storage)->put_meeting(m));
+    ASSERT_TRUE((*storage)->put_participant("m1", p));
+    ASSERT_TRUE((*storage)->put_participant("m1", j));
+    ASSERT_TRUE((*storage)->append_log("m1", {1, protocol::MlsKind::commit, 0, "p1", {1}}));
+    ASSERT_TRUE((*storage)->append_log("m1", {2, protocol::MlsKind::proposal, 1, "p2", {2}}));
+    ASSERT_TRUE((*storage)->put_service_key("k", SecretBytes(Bytes{7, 7})));
+    ASSERT_TRUE((*storage)->commit());
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  auto storage = open_sqlite_storage(path);
+  ASSERT_TRUE(storage);
+  auto all = (*storage)->load_all();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 1u);
+  const auto& m = all->front();
+  EXPECT_EQ(m.cipher_suite, 3);
+  EXPECT_EQ(m.group_id, (Bytes{1, 2, 3}));
+  EXPECT_EQ(m.epoch, 7u);
+  EXPECT_EQ(m.last_seq, 9u);
+  EXPECT_EQ(m.leader, "p2");
+  EXPECT_EQ(m.next_participant_number, 4u);
+  ASSERT_EQ(m.participants.size(), 2u);
+  const auto& p = m.participants[0];
+  EXPECT_EQ(p.display_hint, "bob");
+  EXPECT_EQ(p.resume_token_hash, Bytes(32, 5));
+  EXPECT_TRUE(p.in_group);
+  EXPECT_EQ(p.leaf, 3u);
+  EXPECT_TRUE(p.removal_pending);
+  EXPECT_FALSE(p.key_package.has_value());
+  EXPECT_EQ(p.welcome, Bytes{4});
+  EXPECT_TRUE(m.participants[1].key_package.has_value());
+  EXPECT_FALSE(m.participants[1].leaf.has_value());
+  ASSERT_EQ(m.log.size(), 2u);
+  EXPECT_EQ(m.log[1].kind, protocol::MlsKind::proposal);
+  EXPECT_EQ(m.log[1].sender, "p2");
+  auto key = (*storage)->service_key("k");
+  ASSERT_TRUE(key && *key);
+  EXPECT_TRUE(equal((*key)->expose(), Bytes{7, 7}));
+  EXPECT_FALSE(*(*storage)->service_key("other"));
+
+  ASSERT_TRUE((*storage)->begin());
+  ASSERT_TRUE((*storage)->delete_meeting("m1"));
+  ASSERT_TRUE((*storage)->commit());
+  EXPECT_TRUE((*storage)->load_all()->empty());
+}
+
+TEST(SqliteStorageTest, DuplicateLogSeqFailsAndNextEventStillWrites) {
+  TempDir dir;
+  auto storage = open_sqlite_storage(dir.file("s.db"));
+  ASSERT_TRUE(storage);
+  MeetingRecord m;
+  m.meeting = "m";
+  ASSERT_TRUE((*storage)->begin());
+  ASSERT_TRUE((*storage)->put_meeting(m));
+  ASSERT_TRUE((*storage)->append_log("m", {1, protocol::MlsKind::commit, 0, "p1", {1}}));
+  EXPECT_FALSE((*storage)->append_log("m", {1, protocol::MlsKind::commit, 0, "p1", {1}}));
+  // The failed transaction is rolled back by the next begin().
+  ASSERT_TRUE((*storage)->begin());
+  ASSERT_TRUE((*storage)->put_meeting(m));
+  ASSERT_TRUE((*storage)->commit());
+  EXPECT_TRUE((*storage)->load_all()->at(0).log.empty());
+}
+
+TEST(SqliteStorageTest, NotADatabaseIsAnError) {
+  TempDir dir;
+  const std::string path = dir.file("junk.db");
+  FILE* f = fopen(path.c_str(), "w");
+  fputs("this is not a sqlite database, not at all, really not one", f);
+  fclose(f);
+  EXPECT_FALSE(open_sqlite_storage(path));
+  EXPECT_FALSE(open_sqlite_storage(dir.file("missing/dir/x.db")));
+}
+
+// The acceptance rule: a restarted service resumes every meeting at its epoch; a
+// client resumes with its token and gets the catch-up.
+TEST(SqliteStorageTest, RestartedServiceResumesMeetingAtItsEpoch) {
+  TempDir dir;
+  const std::string path = dir.file("service.db");
+  const Bytes group = to_bytes(std::string_view("g"));
+  protocol::Session alice, bob;
+  {
+    auto storage = open_sqlite_storage(path);
+    ASSERT_TRUE(storage);
+    Harness h(**storage);
+    auto [a, sa] = h.join("m", "alice");
+    alice = sa;
+    h.send(a, protocol::GroupCreated{group, group_info_message(group, 0)});
+    auto [b, sb] = h.join("m", "bob");
+    bob = sb;
+    h.send(b, protocol::SubmitKeyPackage{key_package_message()});
+    h.send(a, protocol::SubmitCommit{0, commit_message(group, 0), welcome_message(), {},
+                                     {{sb.participant, 1}}, {}});
+    h.close(b);
+    h.send(a, protocol::SubmitCommit{1, commit_message(group, 1, 1), {}, {}, {}, {}});
+    h.send(a, protocol::SubmitCommit{2, commit_message(group, 2, 2), {}, {}, {}, {}});
+    ASSERT_EQ(h.take<protocol::CommitResult>(a).size(), 3u);
+    EXPECT_EQ(h.service().stats().storage_errors, 0u);
+  }  // the process "stops": service and database handle gone
+
+  auto storage = open_sqlite_storage(path);
+  ASSERT_TRUE(storage);
+  Harness h(**storage);
+  EXPECT_EQ(h.service().stats().meetings, 1u);
+  auto [b, sb] = h.join("m", "bob", bob.resume_token, 1);
+  EXPECT_EQ(sb.participant, bob.participant);
+  EXPECT_EQ(sb.role, protocol::Role::member);
+  EXPECT_EQ(sb.epoch, 3u);
+  auto replay = h.take<protocol::MlsDelivery>(b);
+  ASSERT_EQ(replay.size(), 2u);
+  EXPECT_EQ(replay[0].seq, 2u);
+  EXPECT_EQ(replay[0].message, commit_message(group, 1, 1));
+  EXPECT_EQ(replay[1].seq, 3u);
+  auto [a, sa] = h.join("m", "alice", alice.resume_token, 3);
+  EXPECT_EQ(sa.role, protocol::Role::leader);
+  EXPECT_TRUE(h.take<protocol::MlsDelivery>(a).empty());
+  h.send(a, protocol::SubmitCommit{2, commit_message(group, 2), {}, {}, {}, {}});
+  EXPECT_EQ(h.take<protocol::CommitResult>(a).at(0).reason, "epoch_taken");
+  h.send(a, protocol::SubmitCommit{3, commit_message(group, 3), {}, {}, {}, {}});
+  auto r = h.take<protocol::CommitResult>(a).at(0);
+  EXPECT_TRUE(r.accepted);
+  EXPECT_EQ(r.seq, 4u);
+  EXPECT_EQ(h.take<protocol::MlsDelivery>(b).at(0).seq, 4u);
+}
+
+}  // namespace
+}  // namespace ztm::server

@@ -1,0 +1,169 @@
+// ztm_meeting_bench: the meeting engine at N = 10, 100, 1 000, 10 000 members
+// (docs/performance.md "Meeting engine"). It runs the simulation (engines + the
+// in-memory service, network excluded, crypto included) and reports thread CPU
+// time, not wall time, because the machine is shared:
+//
+//   join -> joiner has key   leader's Commit + Welcome, then the joiner's Welcome
+//                            processing (its verifier starts cold: every X.509
+//                            chain of the group is validated)
+//   join -> all have key     leader's Commit + the slowest member's processing
+//                            (members process in parallel in reality)
+//   leave -> all rekeyed     the same for a Remove (with its path)
+//   burst 50 -> all          50 joins batched into one Commit
+//   bytes                    per member received per join / leave (the Commit),
+//                            the joiner's Welcome, the leader's upload
+//   Remove commit            bytes and leader CPU right after the burst of joins
+//                            (sparse tree) and after the staggered self-updates
+//
+// Large meetings use "shadow" members (participants whose client is silent: a
+// KeyPackage and nothing else) for all but the engines that matter: the leader,
+// the measured joiners and observers, and (N >= 1 000) one engine every N/64
+// leaves, which are the first self-updaters of the bit-reversed stagger
+// (docs/meeting.md). Usage: ztm_meeting_bench [N ...]
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "ztm_sim/simulation.h"
+
+using namespace std::chrono_literals;
+using ztm_sim::IdentityKind;
+using ztm_sim::Simulation;
+
+namespace {
+
+struct Snapshot {
+  std::vector<std::uint64_t> cpu;
+  explicit Snapshot(Simulation& sim) {
+    for (std::size_t i = 0; i < sim.size(); ++i) cpu.push_back(sim.member(i).cpu_ns);
+  }
+  double ms(Simulation& sim, std::size_t i) const {
+    const std::uint64_t before = i < cpu.size() ? cpu[i] : 0;
+    return static_cast<double>(sim.member(i).cpu_ns - before) / 1e6;
+  }
+  // slowest non-leader engine that took part
+  double max_other(Simulation& sim, std::size_t leader) const {
+    double m = 0;
+    for (std::size_t i = 0; i < sim.size(); ++i) {
+      if (i == leader || sim.member(i).shadow) continue;
+      m = std::max(m, ms(sim, i));
+    }
+    return m;
+  }
+};
+
+std::size_t leader_of(Simulation& sim) {
+  for (std::size_t i = 0; i < sim.size(); ++i) {
+    if (!sim.member(i).shadow && sim.member(i).connected && sim.member(i).engine->is_leader()) {
+      return i;
+    }
+  }
+  return 0;
+}
+
+void run(std::size_t n) {
+  ztm_sim::SimOptions o;
+  o.media_every = 0;
+  o.fill_quiet_period = 500ms;
+  o.fill_slot = 5ms;
+  Simulation sim(o);
+  const std::size_t leader = sim.add_member();
+  sim.run(100ms);
+  const std::size_t stride = n >= 10000 ? n : (n >= 1000 ? n / 64 : 1);
+  std::vector<std::size_t> real;
+  for (std::size_t i = 1; i < n; ++i) {
+    if (i % stride == 0 || i == 1) {
+      real.push_back(sim.add_member());
+    } else {
+      sim.add_shadow();
+    }
+  }
+  sim.run(300ms);  // the burst is committed; self-updates wait for 500 ms of quiet
+  const std::size_t in_group = sim.service().in_group_count();
+
+  // --- one join (the joiner's verifier is cold)
+  Snapshot s1(sim);
+  const std::uint64_t leader_bytes0 = sim.member(leader).engine->stats().bytes_sent;
+  const std::size_t joiner = sim.add_member_with_own_verifier();
+  sim.run(200ms);
+  const double join_leader = s1.ms(sim, leader);
+  const double join_joiner = s1.ms(sim, joiner);
+  const double join_all = join_leader + s1.max_other(sim, leader);
+  const std::size_t join_commit = sim.member(leader).engine->stats().last_commit_bytes;
+  const std::uint64_t join_upload = sim.member(leader).engine->stats().bytes_sent - leader_bytes0;
+  const bool joined = sim.member(joiner).engine->state() == ztm::meeting::EngineState::member;
+
+  // --- one more join, the joiner's verifier warm (every chain already validated)
+  Snapshot s1w(sim);
+  const std::size_t warm = sim.add_member();
+  sim.run(200ms);
+  const double join_warm = s1w.ms(sim, leader) + s1w.ms(sim, warm);
+
+  // --- one leave (an engine far from the leader), right after the burst
+  Snapshot s2(sim);
+  const std::size_t leaver = real.size() > 1 ? real[real.size() / 2] : real.front();
+  sim.leave(leaver);
+  sim.run(200ms);
+  const double leave_leader = s2.ms(sim, leader);
+  const double leave_all = leave_leader + s2.max_other(sim, leader);
+  const std::size_t burst_remove = sim.member(leader).engine->stats().last_commit_bytes;
+
+  // --- a burst of 50 joins in one Commit
+  Snapshot s3(sim);
+  std::vector<std::size_t> burst;
+  for (int k = 0; k < 50; ++k) {
+    if (n >= 10000 && k > 0) {
+      sim.add_shadow();
+    } else {
+      burst.push_back(sim.add_member());
+    }
+  }
+  sim.run(300ms);
+  const double burst_all = s3.ms(sim, leader) + s3.max_other(sim, leader);
+
+  // --- settle: staggered self-updates, then a Remove again
+  double settled_leave_leader = 0;
+  double settled_leave_all = 0;
+  std::size_t settled_remove = 0;
+  std::uint64_t self_updates = 0;
+  if (n >= 100 && n < 10000) {
+    sim.run(n >= 1000 ? 600s : 120s);
+    for (std::size_t i = 0; i < sim.size(); ++i) {
+      if (!sim.member(i).shadow) self_updates += sim.member(i).engine->stats().self_updates_sent;
+    }
+    Snapshot s4(sim);
+    sim.leave(real.back());
+    sim.run(200ms);
+    settled_leave_leader = s4.ms(sim, leader);
+    settled_leave_all = settled_leave_leader + s4.max_other(sim, leader);
+    settled_remove = sim.member(leader).engine->stats().last_commit_bytes;
+  }
+  const auto& stats = sim.member(leader_of(sim)).engine->stats();
+  std::printf(
+      "| %zu | %zu | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %zu / %zu / %llu | %zu | %.1f | %zu | "
+      "%.1f | %llu | %s |\n",
+      n, in_group, join_leader + join_joiner, join_warm, join_all, leave_all, burst_all, leave_leader,
+      join_commit, sim.member(joiner).engine->group() ? join_upload - join_commit : 0,
+      static_cast<unsigned long long>(join_upload), burst_remove, settled_leave_all,
+      settled_remove, settled_leave_leader, static_cast<unsigned long long>(self_updates),
+      joined && sim.agreement().empty() ? "yes" : ("NO: " + sim.agreement()).c_str());
+  (void)stats;
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::size_t> sizes;
+  for (int i = 1; i < argc; ++i) sizes.push_back(std::strtoul(argv[i], nullptr, 10));
+  if (sizes.empty()) sizes = {10, 100, 1000, 10000};
+  std::printf(
+      "| N | in group | join->joiner key ms (cold X.509) | (warm) | join->all ms | leave->all ms | burst50->all ms | "
+      "leave leader ms | join: commit / welcome+info / leader upload B | burst Remove B | "
+      "settled leave->all ms | settled Remove B | settled leave leader ms | self-updates | agree |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  for (auto n : sizes) run(n);
+  return 0;
+}
