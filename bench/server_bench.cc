@@ -65,10 +65,15 @@ struct Meeting {
       }
       (void)ds->on_message(static_cast<ConnectionId>(i), protocol::SubmitKeyPackage{key_package},
                            now);
-      (void)ds->on_message(1,
-                           protocol::SubmitCommit{epoch, envelope(epoch, ztm::mls::ContentType::commit, 64),
-                                                  welcome, {}, {{"p" + std::to_string(i), static_cast<std::uint32_t>(i - 1)}}, {}},
-                           now);
+      (void)ds->on_message(
+          1,
+          protocol::SubmitCommit{epoch,
+                                 envelope(epoch, ztm::mls::ContentType::commit, 64),
+                                 welcome,
+                                 {},
+                                 {{"p" + std::to_string(i), static_cast<std::uint32_t>(i - 1)}},
+                                 {}},
+          now);
       ++epoch;
     }
   }
@@ -79,7 +84,8 @@ std::size_t encode_all(const Output& out) {
   std::size_t bytes = 0;
   for (const auto& o : out.messages) {
     auto it = encoded.find(o.message.get());
-    if (it == encoded.end()) it = encoded.emplace(o.message.get(), protocol::encode(*o.message)).first;
+    if (it == encoded.end())
+      it = encoded.emplace(o.message.get(), protocol::encode(*o.message)).first;
     bytes += it->second.size();
   }
   return bytes;
@@ -88,9 +94,9 @@ std::size_t encode_all(const Output& out) {
 void BM_DeliveryFanOut(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   Meeting meeting(n);
-  const protocol::ClientMessage message = protocol::SendMls{
-      protocol::MlsKind::application, meeting.epoch,
-      envelope(meeting.epoch, ztm::mls::ContentType::application, 200)};
+  const protocol::ClientMessage message =
+      protocol::SendMls{protocol::MlsKind::application, meeting.epoch,
+                        envelope(meeting.epoch, ztm::mls::ContentType::application, 200)};
   for (auto _ : state) {
     Output out = meeting.ds->on_message(2, message, meeting.now);
     benchmark::DoNotOptimize(encode_all(out));
@@ -101,9 +107,9 @@ BENCHMARK(BM_DeliveryFanOut)->Arg(5)->Arg(200);
 
 void BM_RawEncodeBaseline(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
-  const protocol::ServerMessage delivery = protocol::MlsDelivery{
-      1, protocol::MlsKind::application, 4, "p2",
-      envelope(4, ztm::mls::ContentType::application, 200)};
+  const protocol::ServerMessage delivery =
+      protocol::MlsDelivery{1, protocol::MlsKind::application, 4, "p2",
+                            envelope(4, ztm::mls::ContentType::application, 200)};
   std::vector<std::string> out(static_cast<std::size_t>(n - 1));
   for (auto _ : state) {
     const std::string text = protocol::encode(delivery);
@@ -119,8 +125,12 @@ void BM_DeliveryCommit(benchmark::State& state) {
   for (auto _ : state) {
     Output out = meeting.ds->on_message(
         1,
-        protocol::SubmitCommit{meeting.epoch, envelope(meeting.epoch, ztm::mls::ContentType::commit, 400),
-                               {}, {}, {}, {}},
+        protocol::SubmitCommit{meeting.epoch,
+                               envelope(meeting.epoch, ztm::mls::ContentType::commit, 400),
+                               {},
+                               {},
+                               {},
+                               {}},
         meeting.now);
     ++meeting.epoch;
     benchmark::DoNotOptimize(encode_all(out));

@@ -90,8 +90,7 @@ net::SrtpSession connect(SfuCore& core, Sink& sink, const std::string& id, std::
   net::ice::BindingRequestParams check{ice.ufrag, answer.local_ice, 1, true, 7};
   Bytes request = must(net::ice::make_binding_request(check, net::stun::new_transaction_id()));
   core.handle_datagram(address, request, Clock::now());
-  auto dtls =
-      must(net::DtlsEndpoint::create(cert, {net::SrtpRole::client, answer.fingerprint}));
+  auto dtls = must(net::DtlsEndpoint::create(cert, {net::SrtpRole::client, answer.fingerprint}));
   if (!dtls.start(Clock::now())) std::abort();
   for (int round = 0; round < 10 && dtls.state() == net::DtlsState::handshaking; ++round) {
     while (auto d = dtls.pop_datagram()) core.handle_datagram(address, *d, Clock::now());
@@ -182,8 +181,9 @@ BENCHMARK(BM_SfuForwardSendto)->Arg(4)->Arg(50)->Unit(benchmark::kMicrosecond);
 // one 1200-byte packet, with nothing around it.
 void BM_SfuBaselineSrtpProtect(benchmark::State& state) {
   const auto profile = net::SrtpProfile::aead_aes_128_gcm;
-  auto session = must(net::SrtpSession::create(
-      profile, net::SrtpRole::server, crypto::random_secret(net::srtp_keying_material_size(profile))));
+  auto session = must(
+      net::SrtpSession::create(profile, net::SrtpRole::server,
+                               crypto::random_secret(net::srtp_keying_material_size(profile))));
   Bytes packet = rtp_packet(0);
   std::uint32_t index = 0;
   for (auto _ : state) {

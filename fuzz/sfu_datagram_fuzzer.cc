@@ -91,8 +91,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::size_t length = size - 1;
   net::TransportAddress source = world.alice_address;
   switch (mode) {
-    case 0: break;                   // raw datagram from alice's verified address
-    case 1: source.port = 4242; break;  // raw datagram from a stranger
+    case 0:
+      break;  // raw datagram from alice's verified address
+    case 1:
+      source.port = 4242;
+      break;  // raw datagram from a stranger
     case 2: {
       auto sealed = world.alice->protect_rtp(buf, length);
       if (!sealed) return 0;

@@ -43,7 +43,9 @@ struct JoinArgs {
 // A signal asks the loop to leave cleanly (the leave reaches the service, keys are
 // erased); a second one is not needed: the loop checks at least every 100 ms.
 std::atomic<bool> g_stop{false};
-extern "C" void on_stop_signal(int) { g_stop = true; }
+extern "C" void on_stop_signal(int) {
+  g_stop = true;
+}
 
 [[noreturn]] void die(const std::string& message) {
   std::cerr << "ztmeet join: error: " << message << "\n";

@@ -135,9 +135,11 @@ void run_server(const ServerArgs& args) {
       for (const auto& n : args.names) names.push_back(n);
       auto identity = net::websocket::generate_self_signed(names);
       if (!identity) die(identity.error().what());
-      write_file(key, std::string_view(reinterpret_cast<const char*>(identity->private_key_pem.expose().data()),
-                                       identity->private_key_pem.size()),
-                 0600);
+      write_file(
+          key,
+          std::string_view(reinterpret_cast<const char*>(identity->private_key_pem.expose().data()),
+                           identity->private_key_pem.size()),
+          0600);
       write_file(cert, identity->cert_chain_pem, 0644);
       std::printf("wrote a self-signed certificate: %s (give it to clients as --ca-file)\n",
                   cert.c_str());
@@ -184,16 +186,18 @@ void run_server(const ServerArgs& args) {
   auto service = server::Service::start(std::move(config));
   if (!service) die(service.error().what());
   const bool v6 = host.find(':') != std::string::npos;
-  std::printf("ztmeet server: listening on wss://%s%s%s:%u/v1/meetings (health: https://%s%s%s:%u/healthz)\n",
-              v6 ? "[" : "", host.c_str(), v6 ? "]" : "", (*service)->port(), v6 ? "[" : "",
-              host.c_str(), v6 ? "]" : "", (*service)->port());
+  std::printf(
+      "ztmeet server: listening on wss://%s%s%s:%u/v1/meetings (health: "
+      "https://%s%s%s:%u/healthz)\n",
+      v6 ? "[" : "", host.c_str(), v6 ? "]" : "", (*service)->port(), v6 ? "[" : "", host.c_str(),
+      v6 ? "]" : "", (*service)->port());
   std::printf("ztmeet server: certificate sha-256 %s\n", fingerprint->c_str());
   std::printf("ztmeet server: state %s\n",
               args.db.empty() ? "in memory (lost at exit; use --db FILE to keep it)"
                               : ("in " + args.db).c_str());
-  std::printf("ztmeet server: auth %s\n",
-              args.open ? "open (anyone who knows a meeting id may join its signaling)"
-                        : "meeting tokens");
+  std::printf(
+      "ztmeet server: auth %s\n",
+      args.open ? "open (anyone who knows a meeting id may join its signaling)" : "meeting tokens");
   if (auto media = (*service)->media_endpoint()) {
     std::printf("ztmeet server: media (SFU) on udp %s\n", media->c_str());
   }
@@ -210,14 +214,16 @@ void run_server(const ServerArgs& args) {
 }
 
 void add_server_command(CLI::App& app) {
-  auto* server = app.add_subcommand("server", "run the meeting service (untrusted: it relays, it cannot read)");
+  auto* server = app.add_subcommand(
+      "server", "run the meeting service (untrusted: it relays, it cannot read)");
   auto args = std::make_shared<ServerArgs>();
   server->add_option("--listen", args->listen, "signaling address host:port (wss + /healthz)")
       ->capture_default_str();
   server->add_option("--cert", args->cert, "TLS certificate chain (PEM)");
   server->add_option("--key", args->key, "TLS private key (PEM)");
-  server->add_option("--self-signed", args->self_signed_dir,
-                     "make (once) and use a self-signed certificate in DIR (cert.pem is the clients' CA file)");
+  server->add_option(
+      "--self-signed", args->self_signed_dir,
+      "make (once) and use a self-signed certificate in DIR (cert.pem is the clients' CA file)");
   server->add_option("--name", args->names, "extra DNS name or IP for the self-signed certificate");
   server->add_option("--db", args->db, "SQLite file for meeting state (default: in memory)");
   server->add_option("--media-listen", args->media_listen, "enable the SFU on UDP host:port");
@@ -249,11 +255,11 @@ void add_server_command(CLI::App& app) {
   auto token_args = std::make_shared<TokenArgs>();
   token->add_option("--secret-file", token_args->secret_file)->required();
   token->add_option("--meeting", token_args->meeting)->required();
-  token->add_option("--name", token_args->name,
-                    "the participant's display name (empty: any name)");
+  token->add_option("--name", token_args->name, "the participant's display name (empty: any name)");
   token->callback([token_args] {
     const SecretBytes secret = load_secret(token_args->secret_file);
-    std::printf("%s\n", server::mint_meeting_token(secret, token_args->meeting, token_args->name).c_str());
+    std::printf("%s\n",
+                server::mint_meeting_token(secret, token_args->meeting, token_args->name).c_str());
   });
 
   server->require_subcommand(0, 1);

@@ -9,10 +9,6 @@
 #include <thread>
 
 #include "ztm/http/client.h"
-#include "ztm/identity/enrollment.h"
-#include "ztm/identity/profile.h"
-#include "ztm/identity/sso_challenge.h"
-#include "ztm/identity/sso_test_browser.h"
 
 namespace ztm::demo {
 namespace {
@@ -198,18 +194,21 @@ Result<std::unique_ptr<DemoAuthorities>> DemoAuthorities::start(const Authoritie
   }
 
   // 4. The provider's CA: provider-01, for anyone with an account at the provider.
-  {
-    a->provider_key_file_ = work / "provider-token-key";
-    ZTM_TRY(write_file(a->provider_key_file_, random_secret(), true));
+  // 5. A CA the meeting service runs for itself, which no client trusts: the demo's
+  //    service uses it to try to slip a listener of its own into the meeting.
+  auto provider_ca = [&](const std::filesystem::path& dir, const std::string& name,
+                         const std::filesystem::path& key_file, const std::string& what,
+                         std::string& url) -> Result<void> {
+    ZTM_TRY(write_file(key_file, random_secret(), true));
     const auto port = free_port();
-    const auto log = work / "provider-ca.log";
+    const auto log = work / (dir.filename().string() + ".log");
     ZTM_TRY_ASSIGN(Process p, Process::spawn({options.ztmeet,
                                               {"ca",
                                                "serve",
                                                "--data-dir",
-                                               a->provider_dir_.string(),
+                                               dir.string(),
                                                "--name",
-                                               "ztmeet Provider CA",
+                                               name,
                                                "--listen",
                                                "127.0.0.1:" + std::to_string(port),
                                                "--tls-cert",
@@ -222,7 +221,7 @@ Result<std::unique_ptr<DemoAuthorities>> DemoAuthorities::start(const Authoritie
                                                "24h",
                                                "--provider",
                                                "--provider-key-file",
-                                               a->provider_key_file_.string(),
+                                               key_file.string(),
                                                "--provider-issuer",
                                                kProviderIssuer},
                                               {},
@@ -230,11 +229,19 @@ Result<std::unique_ptr<DemoAuthorities>> DemoAuthorities::start(const Authoritie
                                               false,
                                               false}));
     a->processes_.push_back(std::move(p));
-    a->provider_url_ = "https://127.0.0.1:" + std::to_string(port) + "/acme/directory";
-    ZTM_TRY(wait_until_up(a->processes_.back(), a->provider_url_, a->tls_.ca_cert.string(),
-                          "the provider CA (ztmeet ca serve --provider)", log));
-    say("provider CA (provider-01, authenticates but never verifies) at " + a->provider_url_);
-  }
+    url = "https://127.0.0.1:" + std::to_string(port) + "/acme/directory";
+    return wait_until_up(a->processes_.back(), url, a->tls_.ca_cert.string(), what, log);
+  };
+  a->provider_key_file_ = work / "provider-token-key";
+  ZTM_TRY(provider_ca(a->provider_dir_, "ztmeet Provider CA", a->provider_key_file_,
+                      "the provider CA (ztmeet ca serve --provider)", a->provider_url_));
+  say("provider CA (provider-01, authenticates but never verifies) at " + a->provider_url_);
+  a->rogue_dir_ = work / "service-own-ca";
+  std::filesystem::create_directories(a->rogue_dir_);
+  a->rogue_key_file_ = work / "service-own-token-key";
+  ZTM_TRY(provider_ca(a->rogue_dir_, "Meeting Service Recorder CA", a->rogue_key_file_,
+                      "the service's own CA", a->rogue_url_));
+  say("the meeting service's own CA (trusted by no client) at " + a->rogue_url_);
   return a;
 }
 
@@ -256,70 +263,72 @@ std::vector<std::string> DemoAuthorities::anchors() const {
 
 namespace {
 
-identity::EnrollmentOptions base_options(const std::string& directory,
-                                         const std::string& ca_bundle) {
-  identity::EnrollmentOptions o;
-  o.acme.directory_url = directory;
-  o.acme.http.ca_bundle_file = ca_bundle;
-  o.acme.http.timeout = std::chrono::seconds(20);
-  o.acme.default_poll_interval = std::chrono::milliseconds(100);
-  o.acme.max_poll_interval = std::chrono::milliseconds(500);
-  o.acme.poll_timeout = std::chrono::seconds(30);
-  o.sso_timeout = std::chrono::seconds(30);
-  o.signature_scheme = crypto::SignatureScheme::ed25519;  // cipher suite 1
-  return o;
-}
-
-Result<void> run_enrollment(const identity::EnrollmentOptions& o,
-                            const std::filesystem::path& out) {
-  ZTM_TRY_ASSIGN(auto enrollment, identity::enroll(o));
-  return identity::save_enrollment(enrollment, out);
+// run_enroll runs `ztmeet enroll ARGS` as its own process, as a user would, and
+// waits for it (enrollments take well under a second on loopback).
+Result<void> run_enroll(const std::string& ztmeet, std::vector<std::string> args,
+                        const std::filesystem::path& log) {
+  args.insert(args.begin(), "enroll");
+  ZTM_TRY_ASSIGN(Process p, Process::spawn({ztmeet, args, {}, log, false, false}));
+  auto status = p.wait(std::chrono::milliseconds(90'000));
+  if (!status) {
+    p.stop();
+    return fail(Errc::timeout, "ztmeet enroll did not finish (see " + log.string() + ")");
+  }
+  if (*status != 0) {
+    return fail(Errc::io_error, "ztmeet enroll failed with status " + std::to_string(*status) +
+                                    " (see " + log.string() + ")");
+  }
+  return ok();
 }
 
 }  // namespace
 
 Result<void> DemoAuthorities::enroll_sso(const std::string& email,
                                          const std::filesystem::path& out_dir) {
-  auto o = base_options(org_url_, tls_.ca_cert.string());
-  o.identifiers = {{"email", email}};
-  o.contact = {"mailto:" + email};
-  o.challenge_type = "sso-01";
-  identity::SsoTestBrowserOptions browser;
-  browser.http.ca_bundle_file = tls_.ca_cert.string();
-  browser.http.timeout = std::chrono::seconds(10);
-  o.sso_sign_in =
-      identity::sso_test_browser({email, SecretBytes(as_bytes("demo-password"))}, browser);
-  return run_enrollment(o, out_dir);
+  // The demo plays the user's browser at the IdP (--sso-test-browser); the IdP's
+  // development login accepts any password.
+  const auto password = options_.work_dir / "sso-password";
+  ZTM_TRY(write_file(password, "demo-password", true));
+  return run_enroll(options_.ztmeet,
+                    {"--server", org_url_, "--ca-bundle", tls_.ca_cert.string(), "--email", email,
+                     "--challenge", "sso-01", "--sso-test-browser", "--sso-login", email,
+                     "--sso-password-file", password.string(), "--out", out_dir.string()},
+                    options_.work_dir / ("enroll-" + email + ".log"));
 }
 
 Result<void> DemoAuthorities::enroll_device(const std::string& dns_name,
                                             const std::filesystem::path& out_dir) {
-  auto o = base_options(org_url_, tls_.ca_cert.string());
-  o.identifiers = {{"dns", dns_name}};
-  o.challenge_type = "http-01";
-  o.http01 = {"127.0.0.1", http01_port_};
-  return run_enrollment(o, out_dir);
+  return run_enroll(options_.ztmeet,
+                    {"--server", org_url_, "--ca-bundle", tls_.ca_cert.string(), "--domain",
+                     dns_name, "--challenge", "http-01", "--http-address", "127.0.0.1",
+                     "--http-port", std::to_string(http01_port_), "--out", out_dir.string()},
+                    options_.work_dir / ("enroll-" + dns_name + ".log"));
+}
+
+Result<void> DemoAuthorities::enroll_service_listener(const std::string& email,
+                                                      const std::filesystem::path& out_dir) {
+  const std::string token_command =
+      "'" + options_.ztmeet + "' ca provider-token --provider-key-file '" +
+      rogue_key_file_.string() + "' --provider-issuer " + kProviderIssuer;
+  return run_enroll(options_.ztmeet,
+                    {"--server", rogue_url_, "--ca-bundle", tls_.ca_cert.string(), "--email", email,
+                     "--challenge", "provider-01", "--provider-token-command", token_command,
+                     "--out", out_dir.string()},
+                    options_.work_dir / ("enroll-" + email + ".log"));
 }
 
 Result<void> DemoAuthorities::enroll_guest(const std::string& email,
                                            const std::filesystem::path& out_dir) {
-  auto o = base_options(provider_url_, tls_.ca_cert.string());
-  o.identifiers = {{"email", email}};
-  o.contact = {"mailto:" + email};
-  o.challenge_type = "provider-01";
-  std::ifstream in(provider_key_file_);
-  std::string key_text;
-  std::getline(in, key_text);
-  SecretBytes key(as_bytes(key_text));
-  o.provider_token = [key](const identity::AcmeIdentifier& id,
-                           const std::string& thumbprint) -> Result<std::string> {
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    return identity::make_provider_token({kProviderIssuer, id.value, thumbprint, now, now + 300},
-                                         key);
-  };
-  return run_enrollment(o, out_dir);
+  // The meeting provider's account service mints the provider-01 token; here
+  // `ztmeet ca provider-token` with the key shared with the provider CA stands in.
+  const std::string token_command =
+      "'" + options_.ztmeet + "' ca provider-token --provider-key-file '" +
+      provider_key_file_.string() + "' --provider-issuer " + kProviderIssuer;
+  return run_enroll(options_.ztmeet,
+                    {"--server", provider_url_, "--ca-bundle", tls_.ca_cert.string(), "--email",
+                     email, "--challenge", "provider-01", "--provider-token-command", token_command,
+                     "--out", out_dir.string()},
+                    options_.work_dir / ("enroll-" + email + ".log"));
 }
 
 }  // namespace ztm::demo

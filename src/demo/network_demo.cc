@@ -67,6 +67,7 @@ struct Person {
   bool video = false;
   std::unique_ptr<Participant> client;
   std::optional<json> summary;
+  std::vector<std::string> extra_anchors;  // only the service's own listener has one
 };
 
 std::string short_code(const std::string& code) {
@@ -183,6 +184,7 @@ Result<Person*> start_person(Person& p, const ServiceProcess& service,
   po.meeting = meeting;
   po.identity_dir = p.identity_dir;
   po.anchors = authorities.anchors();
+  po.anchors.insert(po.anchors.end(), p.extra_anchors.begin(), p.extra_anchors.end());
   po.record_dir = p.record_dir;
   po.log_file = work / (p.name + ".log");
   po.tone_hz = p.tone_hz;
@@ -224,6 +226,14 @@ std::string make_work_dir(const NetworkDemoOptions& options) {
 Result<void> run_network_demo(const NetworkDemoOptions& options_in, std::ostream& out) {
   auto options = options_in;
   if (options.ztmeet.empty()) options.ztmeet = self_executable();
+  if (!std::filesystem::exists(options.source_dir / "test_tools/peers/oidc_provider.mjs")) {
+    // Run from elsewhere than the repository: find it from the binary
+    // (<repo>/build/<preset>/apps/ztmeet/ztmeet).
+    const auto repo = std::filesystem::path(options.ztmeet).parent_path() / "../../../..";
+    if (std::filesystem::exists(repo / "test_tools/peers/oidc_provider.mjs")) {
+      options.source_dir = std::filesystem::weakly_canonical(repo);
+    }
+  }
   const std::filesystem::path work = make_work_dir(options);
   Checks checks(out);
   const auto started = std::chrono::steady_clock::now();
@@ -251,25 +261,26 @@ Result<void> run_network_demo(const NetworkDemoOptions& options_in, std::ostream
   std::vector<Person> people(5);
   people[0] = {
       "alice", "alice@example.test", "SSO user", work / "id/alice", work / "rec/alice", 330, false,
-      nullptr, std::nullopt};
+      nullptr, std::nullopt,         {}};
   people[1] = {
       "bob",   "bob@example.test", "SSO user", work / "id/bob", work / "rec/bob", 440, false,
-      nullptr, std::nullopt};
+      nullptr, std::nullopt,       {}};
   people[2] = {
       "room",  "room-1.example.test", "device", work / "id/room", work / "rec/room", 550, true,
-      nullptr, std::nullopt};
+      nullptr, std::nullopt,          {}};
   people[3] = {
       "guest", "guest@partner.test", "guest", work / "id/guest", work / "rec/guest", 660, false,
-      nullptr, std::nullopt};
+      nullptr, std::nullopt,         {}};
   people[4] = {
       "carol", "carol@example.test", "SSO user", work / "id/carol", work / "rec/carol", 770, false,
-      nullptr, std::nullopt};
+      nullptr, std::nullopt,         {}};
   auto& alice = people[0];
   auto& bob = people[1];
   auto& room = people[2];
   auto& guest = people[3];
   auto& carol = people[4];
-  out << "  Enrolling each participant's MLS signature key with ACME (RFC 8555):\n";
+  out << "  Each participant runs `ztmeet enroll`: a fresh MLS signature key, certified over\n"
+         "  ACME (RFC 8555) by the CA that can vouch for it:\n";
   for (auto& p : people) {
     Result<void> r;
     if (p.kind == "SSO user") {
@@ -350,8 +361,51 @@ Result<void> run_network_demo(const NetworkDemoOptions& options_in, std::ostream
   }
   talk(out, checks, in_meeting, options.media_seconds);
 
+  // ---------------------------------------------------------------- the service listens in
+  heading(out, "4. The service tries to listen in");
+  out << "  The service gives a seat to a 'recorder' of its own: a certificate from a CA the\n"
+         "  service runs itself. Signaling and the SFU are the service's, so the recorder\n"
+         "  gets every media packet of the meeting.\n";
+  Person listener{"recorder",
+                  "recorder@meeting-service.test",
+                  "service's own",
+                  work / "id/recorder",
+                  work / "rec/recorder",
+                  880,
+                  false,
+                  nullptr,
+                  std::nullopt,
+                  {"provider:" + authorities->service_ca_pem().string()}};
+  {
+    auto r = authorities->enroll_service_listener(listener.identity, listener.identity_dir);
+    if (!checks.check(r.has_value(), "the service enrolled its recorder with its own CA" +
+                                         (r ? "" : ": " + r.error().what()))) {
+      return fail(Errc::invalid_state, "the recorder's enrollment failed");
+    }
+    ZTM_TRY(start_person(listener, *service, *authorities, options, work, meeting));
+    auto link = listener.client->wait_for(
+        "media_link", [](const json& e) { return e.value("state", "") == "connected"; },
+        kStepTimeout);
+    checks.check(link.has_value(), "the SFU connected the recorder's media link");
+    std::this_thread::sleep_for(milliseconds(static_cast<int>(options.media_seconds * 1000)));
+    ZTM_TRY(listener.client->command("leave"));
+    listener.summary = listener.client->finish(kStepTimeout);
+    const auto failures = listener.summary ? listener.summary->value("decrypt_failures", 0ull) : 0;
+    const auto decrypted = listener.summary ? listener.summary->value("frames_decrypted", 1ull) : 1;
+    checks.check(listener.summary && failures > 0 && decrypted == 0,
+                 "the recorder received " + std::to_string(failures) +
+                     " encrypted frames and decrypted none of them (it holds no key)");
+    checks.check(!listener.client->wait_for("joined", nullptr, milliseconds(0)).has_value(),
+                 "no member admitted it: its certificate chains to no anchor they trust");
+    auto still = wait_for_group(in_meeting, expected, std::nullopt);
+    std::string code_still;
+    const bool same = still && codes_equal(*still, &code_still, nullptr);
+    checks.check(same && code_still == code4,
+                 "the four members never showed it, and their security code is unchanged");
+  }
+
   // ---------------------------------------------------------------- guest leaves
-  heading(out, "4. The guest leaves");
+  heading(out, "5. The guest leaves");
   ZTM_TRY(guest.client->command("leave"));
   guest.summary = guest.client->finish(kStepTimeout);
   in_meeting.erase(std::find(in_meeting.begin(), in_meeting.end(), &guest));
@@ -371,7 +425,7 @@ Result<void> run_network_demo(const NetworkDemoOptions& options_in, std::ostream
   talk(out, checks, in_meeting, options.media_seconds);
 
   // ---------------------------------------------------------------- carol joins
-  heading(out, "5. Carol joins");
+  heading(out, "6. Carol joins");
   ZTM_TRY(start_person(carol, *service, *authorities, options, work, meeting));
   in_meeting.push_back(&carol);
   expected.insert(carol.identity);
@@ -389,7 +443,7 @@ Result<void> run_network_demo(const NetworkDemoOptions& options_in, std::ostream
   talk(out, checks, in_meeting, options.media_seconds);
 
   // ---------------------------------------------------------------- leader leaves
-  heading(out, "6. The leader (alice) leaves");
+  heading(out, "7. The leader (alice) leaves");
   ZTM_TRY(alice.client->command("leave"));
   alice.summary = alice.client->finish(kStepTimeout);
   in_meeting.erase(std::find(in_meeting.begin(), in_meeting.end(), &alice));
@@ -418,7 +472,7 @@ Result<void> run_network_demo(const NetworkDemoOptions& options_in, std::ostream
   talk(out, checks, in_meeting, options.media_seconds);
 
   // ---------------------------------------------------------------- end
-  heading(out, "7. The meeting ends");
+  heading(out, "8. The meeting ends");
   for (auto* p : in_meeting) ZTM_TRY(p->client->command("leave"));
   for (auto* p : in_meeting) p->summary = p->client->finish(kStepTimeout);
   {
@@ -430,7 +484,7 @@ Result<void> run_network_demo(const NetworkDemoOptions& options_in, std::ostream
   authorities->stop();
 
   // ---------------------------------------------------------------- report
-  heading(out, "8. Report: what each client sent and decrypted");
+  heading(out, "9. Report: what each client sent and decrypted");
   // Every frame anyone sent, by (sender leaf, kind, RTP timestamp) and hash.
   media::FrameLog all_sent;
   std::map<std::string, media::FrameLog> received;
@@ -495,7 +549,8 @@ Result<void> run_network_demo(const NetworkDemoOptions& options_in, std::ostream
     // sent before she joined, although both received such frames' ciphertext.
     std::uint64_t guest_last = 0;
     for (const auto& e : guest.client->events()) {
-      if (e.value("event", "") == "epoch") guest_last = std::max<std::uint64_t>(guest_last, e.value("epoch", 0ull));
+      if (e.value("event", "") == "epoch")
+        guest_last = std::max<std::uint64_t>(guest_last, e.value("epoch", 0ull));
     }
     std::uint64_t carol_first = 0;
     if (auto j = carol.client->wait_for("joined", nullptr, milliseconds(0))) {
@@ -510,10 +565,10 @@ Result<void> run_network_demo(const NetworkDemoOptions& options_in, std::ostream
     }
     const auto guest_got = read_epochs(guest.record_dir / "received.epochs");
     const auto carol_got = read_epochs(carol.record_dir / "received.epochs");
-    const bool guest_ok = std::all_of(guest_got.begin(), guest_got.end(),
-                                      [&](auto e) { return e <= guest_last; });
-    const bool carol_ok = std::all_of(carol_got.begin(), carol_got.end(),
-                                      [&](auto e) { return e >= carol_first; });
+    const bool guest_ok =
+        std::all_of(guest_got.begin(), guest_got.end(), [&](auto e) { return e <= guest_last; });
+    const bool carol_ok =
+        std::all_of(carol_got.begin(), carol_got.end(), [&](auto e) { return e >= carol_first; });
     checks.check(guest_ok && after_guest > 0,
                  "the guest decrypted none of the " + std::to_string(after_guest) +
                      " frames sent after it left (epochs > " + std::to_string(guest_last) + ")");

@@ -43,6 +43,22 @@ TEST(FrameLog, ParseRefusesMalformedText) {
             Errc::invalid_encoding);
 }
 
+TEST(FrameLog, AppendMergesSendersLogs) {
+  FrameLog a, b;
+  a.record(0, MediaKind::audio, 0, as_bytes("x"));
+  b.record(1, MediaKind::video, 0, as_bytes("y"));
+  FrameLog all;
+  all.append(a);
+  all.append(b);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all.records()[0], a.records()[0]);
+  EXPECT_EQ(all.records()[1], b.records()[0]);
+  FrameLog heard;
+  heard.record(1, MediaKind::video, 0, as_bytes("y"));
+  EXPECT_EQ(compare(all, heard, true).matched, 1u);
+  EXPECT_EQ(compare(all, heard, true).not_received, 0u);
+}
+
 TEST(FrameLog, CompareCountsMatchesMismatchesAndGaps) {
   FrameLog sent;
   for (std::uint32_t i = 0; i < 5; ++i)

@@ -216,6 +216,7 @@ TEST(MediaRecorder, VideoTrackStartsAtTheFirstKeyframe) {
     ASSERT_TRUE(got);
     EXPECT_TRUE(equal(got->data, expected));
   }
+  EXPECT_EQ(recorder.add(ReceivedFrame{}).error().code, Errc::invalid_state);  // closed
   ReceivedFrame junk;
   junk.kind = MediaKind::audio;
   junk.sender = 9;

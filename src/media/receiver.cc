@@ -19,7 +19,10 @@ struct Stream {
   std::optional<std::uint32_t> last_sender;
   ErrorCounts unattributed_failures;
   std::optional<std::uint16_t> expected_sequence;  // first packet of the next frame
-  // Video: the decoder lacks a reference until the next keyframe (true at the start).
+  // Video: reference_valid says a decoder could decode the next delta frame (a
+  // keyframe arrived and nothing was lost since); keyframe_needed says to ask for one.
+  // A stream that starts with a keyframe never asks.
+  bool reference_valid = false;
   bool keyframe_needed = false;
   std::optional<std::chrono::steady_clock::time_point> last_request;
 
@@ -46,7 +49,10 @@ struct MediaReceiver::Impl {
     } else {
       ++s.unattributed_failures[code];
     }
-    if (s.kind == MediaKind::video) s.keyframe_needed = true;
+    if (s.kind == MediaKind::video) {
+      s.keyframe_needed = true;
+      s.reference_valid = false;
+    }
   }
 };
 
@@ -116,7 +122,6 @@ Result<void> MediaReceiver::receive_rtp(ByteView packet) {
     auto s = std::make_unique<Stream>(std::move(assembler));
     s->ssrc = view->ssrc();
     s->kind = kind;
-    s->keyframe_needed = kind == MediaKind::video;
     m.by_ssrc.emplace(s->ssrc, m.streams.size());
     m.streams.push_back(std::move(s));
     stream = m.streams.back().get();
@@ -141,7 +146,10 @@ Result<std::optional<ReceivedFrame>> MediaReceiver::pop_frame(sframe::MlsContext
           s.expected_sequence && assembled->first_sequence_number != *s.expected_sequence;
       s.expected_sequence =
           static_cast<std::uint16_t>(assembled->first_sequence_number + assembled->packet_count);
-      if (gap && s.kind == MediaKind::video) s.keyframe_needed = true;
+      if (gap && s.kind == MediaKind::video) {
+        s.keyframe_needed = true;
+        s.reference_valid = false;
+      }
 
       auto clear = keys.unprotect(assembled->data, {}, m.plaintext_buffer, now);
       if (!clear) {
@@ -168,10 +176,13 @@ Result<std::optional<ReceivedFrame>> MediaReceiver::pop_frame(sframe::MlsContext
       if (s.kind == MediaKind::video) {
         f.keyframe = vp8_is_keyframe(f.data);
         if (f.keyframe) {
+          s.reference_valid = true;
           s.keyframe_needed = false;
           s.last_request.reset();
+        } else if (!s.reference_valid) {
+          s.keyframe_needed = true;  // joined mid-stream: deltas without their keyframe
         }
-        f.decodable = !s.keyframe_needed;
+        f.decodable = s.reference_valid;
       } else {
         f.keyframe = true;
       }

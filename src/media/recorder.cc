@@ -53,6 +53,7 @@ struct MediaRecorder::Impl {
   std::string prefix;
   std::map<std::pair<std::uint32_t, MediaKind>, Track> tracks;
   std::uint64_t skipped = 0;
+  bool closed = false;
 };
 
 MediaRecorder::MediaRecorder(std::string directory, std::string prefix)
@@ -65,6 +66,7 @@ MediaRecorder::MediaRecorder(MediaRecorder&&) noexcept = default;
 MediaRecorder& MediaRecorder::operator=(MediaRecorder&&) noexcept = default;
 
 Result<void> MediaRecorder::add(const ReceivedFrame& frame) {
+  if (impl_->closed) return fail(Errc::invalid_state, "media.recorder: closed");
   const auto key = std::make_pair(frame.sender, frame.kind);
   auto it = impl_->tracks.find(key);
   if (it == impl_->tracks.end()) {
@@ -122,6 +124,7 @@ Result<void> MediaRecorder::flush() {
 }
 
 Result<void> MediaRecorder::close() {
+  impl_->closed = true;
   for (auto& [key, t] : impl_->tracks) {
     if (t.closed) continue;
     if (t.ogg) ZTM_TRY(t.ogg->finish());

@@ -250,7 +250,7 @@ TEST(MediaReceiver, LostVideoPacketAsksForKeyframeUntilOneArrives) {
       ASSERT_TRUE(rx.receive_rtp(batch.packet(i)));
     }
   };
-  // Before any keyframe, the stream asks for one as soon as it exists.
+  // A receiver that joins mid-stream gets a delta frame first and asks for a keyframe.
   send(frame_of(MediaKind::video, 100, 0, false, 1));
   EXPECT_EQ(drain(rx, keys.bob, now).size(), 1u);
   EXPECT_EQ(rx.keyframe_requests(now), std::vector<std::uint32_t>{0x51DE0});
@@ -275,6 +275,27 @@ TEST(MediaReceiver, LostVideoPacketAsksForKeyframeUntilOneArrives) {
   ASSERT_EQ(got.size(), 1u);
   EXPECT_TRUE(got[0].decodable);
   EXPECT_TRUE(rx.keyframe_requests(now + std::chrono::seconds(5)).empty());
+}
+
+// A stream that starts with its keyframe never asks for one, even while the
+// keyframe's packets are still arriving.
+TEST(MediaReceiver, AStreamStartingWithAKeyframeAsksForNothing) {
+  const auto now = Clock::now();
+  auto keys = test::make_member_keys(now);
+  auto tx = MediaSender::create(video_stream()).value();
+  auto rx = MediaReceiver::create().value();
+  RtpPacketBatch batch;
+  ASSERT_TRUE(tx.send_frame(frame_of(MediaKind::video, 3000, 0, true, 1), keys.alice, batch));
+  ASSERT_GE(batch.size(), 3u);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    ASSERT_TRUE(rx.receive_rtp(batch.packet(i)));
+    EXPECT_TRUE(rx.keyframe_requests(now).empty());
+  }
+  const auto got = drain(rx, keys.bob, now);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(got[0].keyframe && got[0].decodable);
+  EXPECT_TRUE(rx.keyframe_requests(now).empty());
+  EXPECT_FALSE(rx.stream_stats().at(0x51DE0).keyframe_needed);
 }
 
 TEST(MediaReceiver, CountsEachDecryptionFailureKind) {

@@ -53,9 +53,7 @@ class ServerProcess {
                                                         std::map<std::string, std::string>{}, log_);
     for (int i = 0; i < 600 && !ready(); ++i) std::this_thread::sleep_for(50ms);
   }
-  bool ready() const {
-    return ztm_test::read_text(log_).find("listening on") != std::string::npos;
-  }
+  bool ready() const { return ztm_test::read_text(log_).find("listening on") != std::string::npos; }
   bool running() { return process_->running(); }
   // terminate sends SIGTERM and waits for the process to exit.
   void terminate() {
@@ -141,9 +139,7 @@ class ServerIntegrationTest : public ::testing::Test {
     ASSERT_TRUE(server_->ready()) << server_->log();
   }
 
-  std::string url() const {
-    return "wss://127.0.0.1:" + std::to_string(port_) + "/v1/meetings";
-  }
+  std::string url() const { return "wss://127.0.0.1:" + std::to_string(port_) + "/v1/meetings"; }
   std::string ca() const { return (dir_.path() / "tls" / "cert.pem").string(); }
   std::unique_ptr<Peer> peer() { return Peer::connect(url(), ca()); }
 
@@ -159,8 +155,12 @@ class ServerIntegrationTest : public ::testing::Test {
     auto request = a.expect<protocol::JoinRequest>();
     ASSERT_TRUE(request);
     EXPECT_EQ(request->participant, sb.participant);
-    a.send(protocol::SubmitCommit{0, commit_message(kGroup, 0), welcome_message(),
-                                  group_info_message(kGroup, 1), {{sb.participant, 1}}, {}});
+    a.send(protocol::SubmitCommit{0,
+                                  commit_message(kGroup, 0),
+                                  welcome_message(),
+                                  group_info_message(kGroup, 1),
+                                  {{sb.participant, 1}},
+                                  {}});
     auto result = a.expect<protocol::CommitResult>();
     ASSERT_TRUE(result && result->accepted);
     auto welcome = b.expect<protocol::WelcomeDelivery>();
@@ -249,9 +249,9 @@ TEST_F(ServerIntegrationTest, ResumeWithLastSeqCatchesUp) {
 
 TEST_F(ServerIntegrationTest, MalformedFramesGetErrorsAndConnectionSurvives) {
   auto a = peer();
-  for (const char* junk : {"not json", "{}", "{\"type\":\"commit\"}", "[1,2,3]",
-                           "{\"type\":\"hello\",\"version\":\"one\"}",
-                           "{\"type\":\"no_such_type\"}"}) {
+  for (const char* junk :
+       {"not json", "{}", "{\"type\":\"commit\"}", "[1,2,3]",
+        "{\"type\":\"hello\",\"version\":\"one\"}", "{\"type\":\"no_such_type\"}"}) {
     a->send_raw(junk);
     auto error = a->expect<protocol::ServiceError>();
     ASSERT_TRUE(error) << junk;
@@ -298,7 +298,8 @@ TEST_F(ServerIntegrationTest, RestartResumesMeetingAtItsEpoch) {
 TEST(ServerTokenTest, TokensAdmitOnlyTheirMeetingAndName) {
   ztm_test::TempDir dir("ztm-server-token");
   const std::string secret = (dir.path() / "secret.hex").string();
-  ASSERT_EQ(ztm_test::run_command(kZtmeet + " server init-secret --out " + secret + " >/dev/null"), 0);
+  ASSERT_EQ(ztm_test::run_command(kZtmeet + " server init-secret --out " + secret + " >/dev/null"),
+            0);
   const std::string token_file = (dir.path() / "token").string();
   ASSERT_EQ(ztm_test::run_command(kZtmeet + " server token --secret-file " + secret +
                                   " --meeting m1 --name alice > " + token_file),
@@ -409,8 +410,8 @@ TEST_F(ServerIntegrationTest, HoldsAThousandConcurrentConnections) {
   EXPECT_EQ(errors.load(), 0);
   http::ClientOptions http_options;
   http_options.ca_bundle_file = ca();
-  auto health = http::request("GET", "https://127.0.0.1:" + std::to_string(port_) + "/healthz",
-                              {}, "", http_options);
+  auto health = http::request("GET", "https://127.0.0.1:" + std::to_string(port_) + "/healthz", {},
+                              "", http_options);
   ASSERT_TRUE(health) << health.error().what();
   EXPECT_NE(health->body.find("\"connections\":1000"), std::string::npos) << health->body;
   EXPECT_NE(health->body.find("\"meetings\":200"), std::string::npos) << health->body;

@@ -25,22 +25,30 @@ void MeetingFixture::SetUp() {
 }
 
 void MeetingFixture::TearDown() {
-  // On failure, the logs say what each process saw.
-  if (HasFailure()) {
-    for (const auto& [name, c] : clients_) {
-      std::cerr << "---- " << name << " log (tail)\n";
-      const auto text = log_text(name);
-      std::cerr << text.substr(text.size() > 4000 ? text.size() - 4000 : 0) << "\n";
-    }
-    if (service_) {
-      const auto text = ztm_test::read_text(service_->options().log_file);
-      std::cerr << "---- service log (tail)\n"
-                << text.substr(text.size() > 6000 ? text.size() - 6000 : 0) << "\n";
-    }
-  }
+  // Stop every process first (clients leave cleanly on SIGTERM), then look for what a
+  // sanitizer build of them reported: a report in any child fails the test.
   clients_.clear();
   if (relay_) relay_->stop();
   if (service_) service_->stop();
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    if (entry.path().extension() != ".log") continue;
+    const auto text = ztm_test::read_text(entry.path());
+    for (const char* marker :
+         {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"}) {
+      const auto at = text.find(marker);
+      EXPECT_EQ(at, std::string::npos)
+          << entry.path().filename() << ": " << text.substr(at == std::string::npos ? 0 : at, 2000);
+    }
+  }
+  // On failure, the logs say what each process saw.
+  if (HasFailure()) {
+    for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+      if (entry.path().extension() != ".log") continue;
+      const auto text = ztm_test::read_text(entry.path());
+      std::cerr << "---- " << entry.path().filename().string() << " (tail)\n"
+                << text.substr(text.size() > 4000 ? text.size() - 4000 : 0) << "\n";
+    }
+  }
 }
 
 std::filesystem::path MeetingFixture::make_identity(const std::string& name, const std::string& san,

@@ -20,8 +20,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -157,7 +157,8 @@ void on_frame(Member& me, Counters& counters, std::string&& text) {
     commit.commit = envelope(m.group, m.epoch, ztm::mls::ContentType::commit, 400);
     commit.welcome = welcome();
     commit.group_info = group_info(m.group, m.epoch + 1);
-    for (const auto& request : m.pending) commit.added.push_back({request.participant, m.next_leaf++});
+    for (const auto& request : m.pending)
+      commit.added.push_back({request.participant, m.next_leaf++});
     m.in_flight = m.pending.size();
     send(*m.members[0], commit);
   };
@@ -187,7 +188,8 @@ void on_frame(Member& me, Counters& counters, std::string&& text) {
           commit_next();
         } else if constexpr (std::is_same_v<T, protocol::WelcomeDelivery>) {
           me.admitted = true;
-          g_join_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - me.kp_sent).count());
+          g_join_ms.push_back(
+              std::chrono::duration<double, std::milli>(Clock::now() - me.kp_sent).count());
           ++counters.admitted;
         } else if constexpr (std::is_same_v<T, protocol::MlsDelivery>) {
           if (msg.kind == protocol::MlsKind::application) ++counters.deliveries;
@@ -231,7 +233,8 @@ int main(int argc, char** argv) {
   app.add_option("--ztmeet", ztmeet, "the ztmeet binary")->capture_default_str();
   app.add_option("--meetings", meetings)->capture_default_str();
   app.add_option("--members", members, "members per meeting")->capture_default_str();
-  app.add_option("--rounds", rounds, "application messages each member sends")->capture_default_str();
+  app.add_option("--rounds", rounds, "application messages each member sends")
+      ->capture_default_str();
   app.add_option("--port", port)->capture_default_str();
   app.add_option("--app-bytes", app_bytes, "ciphertext bytes of each application message")
       ->capture_default_str();
@@ -251,9 +254,15 @@ int main(int argc, char** argv) {
   if (pid == 0) {
     std::freopen(log.c_str(), "w", stdout);
     std::freopen(log.c_str(), "a", stderr);
-    std::vector<std::string> args = {ztmeet, "server", "--open", "--self-signed", dir + "/tls",
-                                     "--listen", "127.0.0.1:" + std::to_string(port),
-                                     "--log-level", "warn"};
+    std::vector<std::string> args = {ztmeet,
+                                     "server",
+                                     "--open",
+                                     "--self-signed",
+                                     dir + "/tls",
+                                     "--listen",
+                                     "127.0.0.1:" + std::to_string(port),
+                                     "--log-level",
+                                     "warn"};
     if (!memory) {
       args.push_back("--db");
       args.push_back(dir + "/service.db");
@@ -296,10 +305,13 @@ int main(int argc, char** argv) {
       member->meeting = meeting.get();
       member->index = i;
       Member* raw = member.get();
-      options.on_message = [raw, &counters](std::string&& text) { on_frame(*raw, counters, std::move(text)); };
+      options.on_message = [raw, &counters](std::string&& text) {
+        on_frame(*raw, counters, std::move(text));
+      };
       auto client = ws::WebSocketClient::connect(options, &context);
       if (!client) {
-        std::fprintf(stderr, "connect %zu: %s\n", all_members.size(), client.error().what().c_str());
+        std::fprintf(stderr, "connect %zu: %s\n", all_members.size(),
+                     client.error().what().c_str());
         kill(pid, SIGTERM);
         return 1;
       }
@@ -340,7 +352,8 @@ int main(int argc, char** argv) {
   for (auto& member : all_members) {
     if (member->index == 0) continue;
     member->kp_sent = Clock::now();
-    (void)member->client->send(protocol::encode(protocol::ClientMessage{protocol::SubmitKeyPackage{kp}}));
+    (void)member->client->send(
+        protocol::encode(protocol::ClientMessage{protocol::SubmitKeyPackage{kp}}));
   }
   const int joiners = meetings * (members - 1);
   const bool joined = wait_until([&] { return counters.admitted.load() >= joiners; }, 300s);
@@ -367,20 +380,22 @@ int main(int argc, char** argv) {
   const double sent = static_cast<double>(rounds) * total;
   std::printf("# ztm_signaling_load %s: %d meetings x %d members (%d connections), %s storage\n",
               label.c_str(), meetings, members, total, memory ? "memory" : "SQLite");
-  std::printf("connect+TLS+upgrade: %d connections in %.2f s (%.0f /s), service CPU %.2f s\n", total,
-              connect_s, total / connect_s, after_connect.cpu_seconds - start.cpu_seconds);
-  std::printf("join storm: %d/%d admitted in %.2f s (%.0f joins/s)%s; latency ms p50 %.1f p90 %.1f "
-              "p99 %.1f max %.1f; service CPU %.2f s\n",
-              counters.admitted.load(), joiners, join_s, counters.admitted.load() / join_s,
-              joined ? "" : " INCOMPLETE", percentile(g_join_ms, 50), percentile(g_join_ms, 90),
-              percentile(g_join_ms, 99), percentile(g_join_ms, 100),
-              after_join.cpu_seconds - before_join.cpu_seconds);
-  std::printf("fan-out: %.0f messages in, %ld delivered in %.2f s: %.0f in/s, %.0f out/s%s; "
-              "service CPU %.2f s (%.0f%% of one core)\n",
-              sent, counters.deliveries.load(), fanout_s, sent / fanout_s,
-              static_cast<double>(counters.deliveries.load()) / fanout_s, fanned ? "" : " INCOMPLETE",
-              after_fanout.cpu_seconds - before_fanout.cpu_seconds,
-              100.0 * (after_fanout.cpu_seconds - before_fanout.cpu_seconds) / fanout_s);
+  std::printf("connect+TLS+upgrade: %d connections in %.2f s (%.0f /s), service CPU %.2f s\n",
+              total, connect_s, total / connect_s, after_connect.cpu_seconds - start.cpu_seconds);
+  std::printf(
+      "join storm: %d/%d admitted in %.2f s (%.0f joins/s)%s; latency ms p50 %.1f p90 %.1f "
+      "p99 %.1f max %.1f; service CPU %.2f s\n",
+      counters.admitted.load(), joiners, join_s, counters.admitted.load() / join_s,
+      joined ? "" : " INCOMPLETE", percentile(g_join_ms, 50), percentile(g_join_ms, 90),
+      percentile(g_join_ms, 99), percentile(g_join_ms, 100),
+      after_join.cpu_seconds - before_join.cpu_seconds);
+  std::printf(
+      "fan-out: %.0f messages in, %ld delivered in %.2f s: %.0f in/s, %.0f out/s%s; "
+      "service CPU %.2f s (%.0f%% of one core)\n",
+      sent, counters.deliveries.load(), fanout_s, sent / fanout_s,
+      static_cast<double>(counters.deliveries.load()) / fanout_s, fanned ? "" : " INCOMPLETE",
+      after_fanout.cpu_seconds - before_fanout.cpu_seconds,
+      100.0 * (after_fanout.cpu_seconds - before_fanout.cpu_seconds) / fanout_s);
   std::printf("service memory: RSS %.1f MiB, peak %.1f MiB (%.1f KiB per connection)\n",
               after_fanout.rss_kib / 1024.0, after_fanout.hwm_kib / 1024.0,
               static_cast<double>(after_fanout.rss_kib) / total);

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "ztm/mls/tree_math.h"
 #include "ztm_sim/simulation.h"
 
 using namespace std::chrono_literals;
@@ -132,6 +133,22 @@ void run(std::size_t n) {
     sim.run(n >= 1000 ? 600s : 120s);
     for (std::size_t i = 0; i < sim.size(); ++i) {
       if (!sim.member(i).shadow) self_updates += sim.member(i).engine->stats().self_updates_sent;
+    }
+    if (std::getenv("ZTM_BENCH_DEBUG") != nullptr) {
+      const auto& tree = sim.member(leader).engine->group()->tree();
+      const auto lc = tree.leaf_count();
+      std::size_t total = 0;
+      for (auto c : ztm::mls::copath(ztm::mls::NodeIndex{ztm::mls::LeafIndex{0}}, lc)) {
+        const auto r = tree.resolution(c).size();
+        std::fprintf(stderr, "copath node %u: resolution %zu\n", c.value, r);
+        total += r;
+      }
+      std::size_t incomplete = 0;
+      for (std::size_t i = 0; i < sim.size(); ++i) {
+        if (sim.member(i).shadow || !sim.member(i).engine->group()) continue;
+        incomplete += sim.member(i).engine->stats().self_updates_sent == 0 ? 1 : 0;
+      }
+      std::fprintf(stderr, "total %zu, engines without self-update %zu\n", total, incomplete);
     }
     Snapshot s4(sim);
     sim.leave(real.back());

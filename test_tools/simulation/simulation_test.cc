@@ -3,8 +3,6 @@
 // security-code and key-hygiene rules; failover; tree filling.
 #include <gtest/gtest.h>
 
-#include <iostream>
-#include <regex>
 
 #include "ztm_sim/simulation.h"
 
@@ -43,8 +41,12 @@ TEST(Simulation, SmallMeetingAgrees) {
   EXPECT_GT(sim.media_frames(), 0u);
   EXPECT_EQ(sim.media_failures(), 0u) << sim.last_media_failure();
   const auto& e = *sim.member(3).engine;
-  EXPECT_TRUE(std::regex_match(e.security_code(), std::regex("[0-9]{5} [0-9]{5} [0-9]{5} [0-9]{5}")))
-      << e.security_code();
+  // Four groups of five digits.
+  const std::string& code = e.security_code();
+  ASSERT_EQ(code.size(), 23u);
+  for (std::size_t k = 0; k < code.size(); ++k) {
+    EXPECT_TRUE(k % 6 == 5 ? code[k] == ' ' : (code[k] >= '0' && code[k] <= '9')) << code;
+  }
   // The roster is the group's leaves with their validated identities.
   ASSERT_EQ(e.roster().size(), 5u);
   for (const auto& m : e.roster()) {

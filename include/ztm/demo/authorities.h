@@ -55,16 +55,22 @@ class DemoAuthorities {
   const std::string& org_directory_url() const { return org_url_; }
   const std::string& provider_directory_url() const { return provider_url_; }
 
-  // Each enrollment writes signature-key.pem, chain.pem and account-key.pem into
-  // out_dir, as `ztmeet enroll` does.
+  // Each enrollment runs `ztmeet enroll` as its own process, which writes
+  // signature-key.pem, chain.pem and account-key.pem into out_dir.
   // enroll_sso: an email identity at the organization's CA, proven by signing in at
-  // the IdP (sso-01; the demo plays the user's browser).
+  // the IdP (sso-01; --sso-test-browser plays the user's browser).
   Result<void> enroll_sso(const std::string& email, const std::filesystem::path& out_dir);
   // enroll_device: a device name at the organization's CA, proven with http-01.
   Result<void> enroll_device(const std::string& dns_name, const std::filesystem::path& out_dir);
   // enroll_guest: an email at the provider's CA, proven with a provider-01 token the
-  // meeting provider's account service mints (here: the demo, with the shared key).
+  // meeting provider's account service mints (here `ztmeet ca provider-token`).
   Result<void> enroll_guest(const std::string& email, const std::filesystem::path& out_dir);
+
+  // enroll_service_listener: an identity from the meeting service's own CA, which no
+  // client trusts (service_ca_pem() is for the listener's own --anchor only).
+  Result<void> enroll_service_listener(const std::string& email,
+                                       const std::filesystem::path& out_dir);
+  std::filesystem::path service_ca_pem() const { return rogue_dir_ / "ca.pem"; }
 
   // stop ends every process (also done by the destructor).
   void stop();
@@ -76,6 +82,9 @@ class DemoAuthorities {
   std::filesystem::path org_dir_;
   std::filesystem::path provider_dir_;
   std::filesystem::path provider_key_file_;
+  std::filesystem::path rogue_dir_;
+  std::filesystem::path rogue_key_file_;
+  std::string rogue_url_;
   std::string org_url_;
   std::string provider_url_;
   std::uint16_t http01_port_ = 0;

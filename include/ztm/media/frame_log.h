@@ -34,6 +34,11 @@ class FrameLog {
  public:
   // record hashes frame and appends a record.
   void record(std::uint32_t sender, MediaKind kind, std::uint32_t rtp_timestamp, ByteView frame);
+  // append adds every record of other (e.g. to merge the sent logs of several
+  // clients before comparing one receiver's log against all of them).
+  void append(const FrameLog& other) {
+    records_.insert(records_.end(), other.records_.begin(), other.records_.end());
+  }
   const std::vector<FrameRecord>& records() const { return records_; }
   std::size_t size() const { return records_.size(); }
 

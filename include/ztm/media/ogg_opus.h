@@ -19,7 +19,7 @@ namespace ztm::media {
 
 // Limits of the reader (STYLE rule 10).
 inline constexpr std::size_t kOggMaxPageSize = 27 + 255 + std::size_t{255} * 255;  // RFC 3533 §6
-inline constexpr std::size_t kOpusTagsMaxSize = 64 * 1024;
+inline constexpr std::size_t kOpusTagsMaxSize = std::size_t{64} * 1024;
 inline constexpr std::size_t kOpusTagsMaxComments = 256;
 
 // OpusHead is the identification header, RFC 7845 §5.1:

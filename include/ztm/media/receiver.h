@@ -54,7 +54,8 @@ struct ReceivedFrame {
   std::uint64_t epoch = 0;
   std::uint32_t rtp_timestamp = 0;
   bool keyframe = false;  // video: the VP8 frame tag says key frame
-  // decodable: false for a video delta frame after a loss, until the next keyframe.
+  // decodable: false for video frames before the first keyframe and after a loss,
+  // until the next keyframe.
   bool decodable = true;
   std::size_t sframe_overhead = 0;  // ciphertext size minus plaintext size
   ByteView data;
@@ -111,8 +112,9 @@ class MediaReceiver {
   Result<std::optional<ReceivedFrame>> pop_frame(sframe::MlsContext& keys, TimePoint now);
 
   // keyframe_requests lists the video SSRCs that need a keyframe now (send a PLI for
-  // each): streams that lost a frame or have not had a keyframe yet, each repeated at
-  // most every keyframe_request_interval.
+  // each): streams that lost a frame, failed to decrypt one, or began with delta
+  // frames (joined mid-stream), until a keyframe decrypts; each repeated at most every
+  // keyframe_request_interval. A stream that starts with a keyframe asks for nothing.
   std::vector<std::uint32_t> keyframe_requests(TimePoint now);
 
   // participant_stats: per (sender leaf index, kind).

@@ -34,7 +34,8 @@ class MediaRecorder {
   Result<void> add(const ReceivedFrame& frame);
   // flush appends what the writers produced to their files (io_error on failure).
   Result<void> flush();
-  // close finishes every track, flushes, and rewrites each IVF header's frame count.
+  // close finishes every track, flushes, and rewrites each IVF header's frame count;
+  // add() fails with invalid_state afterwards.
   Result<void> close();
 
   // paths lists the files written so far.

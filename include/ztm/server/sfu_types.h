@@ -64,23 +64,23 @@ struct TransportEvent {
 
 // DropReason is why the SFU discarded a datagram or a packet.
 enum class DropReason : std::uint8_t {
-  unclassified,         // not STUN, DTLS, RTP or RTCP (RFC 7983)
-  stun_malformed,       // not a well-formed STUN Binding request
-  stun_unknown_ufrag,   // USERNAME names no peer of this SFU
-  stun_bad_integrity,   // MESSAGE-INTEGRITY missing or wrong for the peer's password
-  stun_rejected,        // authentic but refused by ICE-lite (role, priority, remote ufrag)
-  unknown_source,       // DTLS/RTP/RTCP from an address no ICE check verified
-  dtls_error,           // the DTLS endpoint refused the datagram
-  not_connected,        // RTP/RTCP before the peer's DTLS-SRTP handshake finished
-  srtp_auth_failed,     // SRTP/SRTCP authentication failed
-  srtp_replay,          // SRTP/SRTCP replay or too old
-  rtp_malformed,        // decrypted RTP that does not parse
-  rtcp_malformed,       // decrypted RTCP that does not parse
-  ssrc_conflict,        // an SSRC another peer of the meeting already sends
-  no_route,             // RTCP feedback about an SSRC no peer of the meeting sends
-  protect_failed,       // re-protection for a receiver failed
-  send_failed,          // the socket refused the datagram
-  waiting_for_keyframe, // video for a receiver that has not had a keyframe yet
+  unclassified,          // not STUN, DTLS, RTP or RTCP (RFC 7983)
+  stun_malformed,        // not a well-formed STUN Binding request
+  stun_unknown_ufrag,    // USERNAME names no peer of this SFU
+  stun_bad_integrity,    // MESSAGE-INTEGRITY missing or wrong for the peer's password
+  stun_rejected,         // authentic but refused by ICE-lite (role, priority, remote ufrag)
+  unknown_source,        // DTLS/RTP/RTCP from an address no ICE check verified
+  dtls_error,            // the DTLS endpoint refused the datagram
+  not_connected,         // RTP/RTCP before the peer's DTLS-SRTP handshake finished
+  srtp_auth_failed,      // SRTP/SRTCP authentication failed
+  srtp_replay,           // SRTP/SRTCP replay or too old
+  rtp_malformed,         // decrypted RTP that does not parse
+  rtcp_malformed,        // decrypted RTCP that does not parse
+  ssrc_conflict,         // an SSRC another peer of the meeting already sends
+  no_route,              // RTCP feedback about an SSRC no peer of the meeting sends
+  protect_failed,        // re-protection for a receiver failed
+  send_failed,           // the socket refused the datagram
+  waiting_for_keyframe,  // video for a receiver that has not had a keyframe yet
   kCount,
 };
 inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::kCount);
@@ -103,10 +103,10 @@ struct PeerStats {
   std::uint64_t rtp_bytes_out = 0;
   std::uint64_t rtcp_packets_out = 0;
   std::uint64_t rtcp_bytes_out = 0;
-  std::uint64_t frames_in = 0;         // frames started (DD start_of_frame, else marker)
-  std::uint64_t keyframes_in = 0;      // frames whose DD carries the structure
+  std::uint64_t frames_in = 0;              // frames started (DD start_of_frame, else marker)
+  std::uint64_t keyframes_in = 0;           // frames whose DD carries the structure
   std::uint64_t keyframe_requests_out = 0;  // PLI/FIR sent or forwarded to this peer
-  DropCounters drops{};                // drops attributed to this peer
+  DropCounters drops{};                     // drops attributed to this peer
 };
 
 // SfuStats is a snapshot of every peer and the SFU-wide drop counters (including

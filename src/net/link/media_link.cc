@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -27,11 +28,16 @@ using Clock = std::chrono::steady_clock;
 
 std::string_view link_state_name(LinkState state) {
   switch (state) {
-    case LinkState::idle: return "idle";
-    case LinkState::connecting: return "connecting";
-    case LinkState::connected: return "connected";
-    case LinkState::failed: return "failed";
-    case LinkState::closed: return "closed";
+    case LinkState::idle:
+      return "idle";
+    case LinkState::connecting:
+      return "connecting";
+    case LinkState::connected:
+      return "connected";
+    case LinkState::failed:
+      return "failed";
+    case LinkState::closed:
+      return "closed";
   }
   return "unknown";
 }
@@ -182,13 +188,17 @@ struct MediaLink::Impl {
   void after_dtls() {
     flush_dtls();
     switch (dtls->state()) {
-      case DtlsState::handshaking: return;
-      case DtlsState::failed: fail_link("dtls: " + dtls->failure()); return;
+      case DtlsState::handshaking:
+        return;
+      case DtlsState::failed:
+        fail_link("dtls: " + dtls->failure());
+        return;
       case DtlsState::closed:
         srtp.reset();
         set_state(LinkState::closed, "the SFU closed the DTLS association");
         return;
-      case DtlsState::connected: break;
+      case DtlsState::connected:
+        break;
     }
     if (srtp) return;
     auto keys = dtls->srtp_keys();
@@ -210,7 +220,8 @@ struct MediaLink::Impl {
     if (rx_from != remote_endpoint) return drop();  // only the SFU's candidate speaks
     MutableByteView datagram(rx.data(), size);
     switch (classify(datagram)) {
-      case PacketKind::stun: return handle_stun(datagram, now);
+      case PacketKind::stun:
+        return handle_stun(datagram, now);
       case PacketKind::dtls:
         if (!ice_answered) return drop();
         if (!dtls->handle_datagram(datagram, now)) drop();
@@ -234,7 +245,8 @@ struct MediaLink::Impl {
         if (callbacks.on_rtcp) callbacks.on_rtcp(*clear);
         return;
       }
-      default: return drop();
+      default:
+        return drop();
     }
   }
 
@@ -341,6 +353,7 @@ Result<std::unique_ptr<MediaLink>> MediaLink::create(const MediaLinkConfig& conf
   if (ec) return fail(Errc::invalid_argument, "media link: bad bind address");
   const udp::endpoint bind_to(ip, config.port);
   impl->socket.open(bind_to.protocol(), ec);
+  if (!ec && bind_to.protocol() == udp::v6()) impl->socket.set_option(asio::ip::v6_only(false), ec);
   if (!ec) impl->socket.bind(bind_to, ec);
   if (ec) return fail(Errc::io_error, "media link: cannot bind: " + ec.message());
   const auto bound = impl->socket.local_endpoint();
@@ -390,6 +403,12 @@ Result<void> MediaLink::connect(const MediaLinkRemote& remote) {
     s.dtls.emplace(std::move(endpoint));
     s.remote = remote;
     s.remote_endpoint = to_endpoint(remote.candidate);
+    if (s.socket.local_endpoint().protocol() == udp::v6() && s.remote_endpoint.address().is_v4()) {
+      // A dual-stack socket reaches an IPv4 SFU at its v4-mapped address.
+      s.remote_endpoint = {asio::ip::make_address_v6(asio::ip::v4_mapped,
+                                                     s.remote_endpoint.address().to_v4()),
+                           s.remote_endpoint.port()};
+    }
     s.started = Clock::now();
     s.set_state(LinkState::connecting, {});
     s.send_check(s.started);

@@ -45,8 +45,7 @@ bool add_extension(X509* cert, int nid, const std::string& value) {
 
 }  // namespace
 
-Result<TlsIdentity> generate_self_signed(const std::vector<std::string>& names,
-                                         int validity_days) {
+Result<TlsIdentity> generate_self_signed(const std::vector<std::string>& names, int validity_days) {
   if (names.empty()) return fail(Errc::invalid_argument, "self-signed: at least one name");
   if (validity_days < 1) return fail(Errc::invalid_argument, "self-signed: validity_days < 1");
   Ptr<EVP_PKEY> key(EVP_EC_gen("P-256"));
@@ -93,16 +92,16 @@ Result<TlsIdentity> generate_self_signed(const std::vector<std::string>& names,
   Ptr<BIO> cert_bio(BIO_new(BIO_s_mem()));
   Ptr<BIO> key_bio(BIO_new(BIO_s_secmem()));
   if (!cert_bio || !key_bio || PEM_write_bio_X509(cert_bio.get(), cert.get()) != 1 ||
-      PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr,
-                               nullptr) != 1) {
+      PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) !=
+          1) {
     return fail(Errc::crypto_failure, "self-signed: PEM encoding failed");
   }
   TlsIdentity identity;
   identity.cert_chain_pem = bio_text(cert_bio.get());
   char* data = nullptr;
   const long size = BIO_get_mem_data(key_bio.get(), &data);
-  identity.private_key_pem =
-      SecretBytes(ByteView(reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(size)));
+  identity.private_key_pem = SecretBytes(
+      ByteView(reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(size)));
   return identity;
 }
 

@@ -85,8 +85,7 @@ void DeliveryService::State::on_group_created(ConnectionId c, Meeting& m, Partic
 }
 
 void DeliveryService::State::on_key_package(ConnectionId c, Meeting& m, Participant& p,
-                                            const protocol::SubmitKeyPackage& msg,
-                                            TimePoint now) {
+                                            const protocol::SubmitKeyPackage& msg, TimePoint now) {
   if (p.record.in_group) {
     error(c, "malformed", "protocol.key_package: members do not send KeyPackages");
     return;
@@ -98,7 +97,8 @@ void DeliveryService::State::on_key_package(ConnectionId c, Meeting& m, Particip
     return;
   }
   if (kp->cipher_suite != m.row.cipher_suite) {
-    error(c, "malformed", "protocol.key_package.key_package: cipher suite differs from the meeting's");
+    error(c, "malformed",
+          "protocol.key_package.key_package: cipher suite differs from the meeting's");
     return;
   }
   p.record.key_package = msg.key_package;
@@ -137,15 +137,15 @@ void DeliveryService::State::on_commit(ConnectionId c, Meeting& m, Participant& 
   }
   if (msg.group_info) {
     auto context = group_context_of(*msg.group_info);
-    if (!context || !equal(context->group_id, *m.row.group_id) ||
-        context->epoch != msg.epoch + 1) {
+    if (!context || !equal(context->group_id, *m.row.group_id) || context->epoch != msg.epoch + 1) {
       return refuse("malformed_group_info");
     }
   }
   std::set<std::string> seen;
   for (const auto& a : msg.added) {
     auto it = m.participants.find(a.participant);
-    if (it == m.participants.end() || it->second.record.in_group || !seen.insert(a.participant).second) {
+    if (it == m.participants.end() || it->second.record.in_group ||
+        !seen.insert(a.participant).second) {
       return refuse("unknown_participant");
     }
   }
@@ -257,7 +257,7 @@ void DeliveryService::State::on_mls(ConnectionId c, Meeting& m, Participant& p,
     return;
   }
   const auto want = msg.kind == protocol::MlsKind::proposal ? mls::ContentType::proposal
-                                                           : mls::ContentType::application;
+                                                            : mls::ContentType::application;
   if (!equal(header->group_id, *m.row.group_id) || header->epoch != msg.epoch ||
       header->content_type != want) {
     error(c, "malformed", "protocol.mls.message: MLS header disagrees with kind/epoch/group");
@@ -267,7 +267,9 @@ void DeliveryService::State::on_mls(ConnectionId c, Meeting& m, Participant& p,
   if (msg.kind == protocol::MlsKind::application) {
     // RFC 9420 §6: application data is only ever a PrivateMessage.
     if (header->wire_format != mls::WireFormat::mls_private_message || msg.epoch > m.row.epoch) {
-      error(c, "malformed", "protocol.mls.message: application data must be a PrivateMessage of a past or current epoch");
+      error(c, "malformed",
+            "protocol.mls.message: application data must be a PrivateMessage of a past or current "
+            "epoch");
       return;
     }
     fan_out(m,
@@ -277,8 +279,9 @@ void DeliveryService::State::on_mls(ConnectionId c, Meeting& m, Participant& p,
     return;
   }
   if (msg.epoch != m.row.epoch) {
-    error(c, "malformed", "protocol.mls.epoch: a proposal must be for the current epoch " +
-                              std::to_string(m.row.epoch));
+    error(c, "malformed",
+          "protocol.mls.epoch: a proposal must be for the current epoch " +
+              std::to_string(m.row.epoch));
     return;
   }
   if (m.log.size() >= config.max_log_entries) {
@@ -291,8 +294,8 @@ void DeliveryService::State::on_mls(ConnectionId c, Meeting& m, Participant& p,
   new_log.emplace_back(m.row.meeting, std::move(entry));
   touch(m);
   fan_out(m,
-          std::make_shared<const protocol::ServerMessage>(protocol::MlsDelivery{
-              seq, protocol::MlsKind::proposal, msg.epoch, id, msg.message}),
+          std::make_shared<const protocol::ServerMessage>(
+              protocol::MlsDelivery{seq, protocol::MlsKind::proposal, msg.epoch, id, msg.message}),
           &id);
 }
 
@@ -311,7 +314,8 @@ void DeliveryService::State::check_switch(Meeting& m, bool timed_out) {
       if (p.record.in_group && p.connection && !m.ready.contains(id)) return;
     }
   }
-  fan_out(m, std::make_shared<const protocol::ServerMessage>(protocol::SwitchEpoch{*m.switch_epoch}),
+  fan_out(m,
+          std::make_shared<const protocol::ServerMessage>(protocol::SwitchEpoch{*m.switch_epoch}),
           nullptr);
   m.switch_epoch.reset();
   m.switch_deadline.reset();

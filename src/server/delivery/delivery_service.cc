@@ -57,8 +57,8 @@ void DeliveryService::State::send(ConnectionId to, protocol::ServerMessage messa
   ++stats.messages_out;
 }
 
-void DeliveryService::State::send_shared(
-    ConnectionId to, const std::shared_ptr<const protocol::ServerMessage>& m) {
+void DeliveryService::State::send_shared(ConnectionId to,
+                                         const std::shared_ptr<const protocol::ServerMessage>& m) {
   out.messages.push_back({to, m});
   ++stats.messages_out;
 }
@@ -120,8 +120,8 @@ void DeliveryService::State::send_rosters(TimePoint now) {
       ++it;
       continue;
     }
-    auto update = std::make_shared<const protocol::ServerMessage>(
-        protocol::RosterUpdate{roster(meeting)});
+    auto update =
+        std::make_shared<const protocol::ServerMessage>(protocol::RosterUpdate{roster(meeting)});
     for (const auto& [id, p] : meeting.participants) {
       if (p.connection) send_shared(*p.connection, update);
     }
@@ -436,12 +436,13 @@ void DeliveryService::State::on_hello(ConnectionId c, const protocol::Hello& h, 
   } else {
     session.role = p->record.creator ? protocol::Role::creator : protocol::Role::joiner;
   }
-  if (config.external_sender) session.external_sender = config.external_sender->identity(m.row.cipher_suite);
+  if (config.external_sender)
+    session.external_sender = config.external_sender->identity(m.row.cipher_suite);
   session.roster = roster(m);
   send(c, std::move(session));
   info("meeting " + m.row.meeting + ": " + id + (resumed ? " resumed" : " joined") + " as " +
-       std::string(protocol::to_string(
-           std::get<protocol::Session>(*out.messages.back().message).role)));
+       std::string(
+           protocol::to_string(std::get<protocol::Session>(*out.messages.back().message).role)));
 
   if (resumed && p->record.in_group) {
     // Rule 5: catch-up. A member that never saw its Welcome gets it again, then
@@ -497,8 +498,7 @@ DeliveryService::DeliveryService(std::unique_ptr<State> state) : state_(std::mov
 DeliveryService::~DeliveryService() = default;
 
 Result<std::unique_ptr<DeliveryService>> DeliveryService::create(DeliveryConfig config,
-                                                                 Storage& storage,
-                                                                 TimePoint now) {
+                                                                 Storage& storage, TimePoint now) {
   auto state = std::make_unique<State>();
   state->config = std::move(config);
   state->storage = &storage;
@@ -615,7 +615,8 @@ Output DeliveryService::on_tick(TimePoint now) {
     std::vector<std::string> remove;
     bool leader_gone = false;
     for (auto& [id, p] : m.participants) {
-      if (p.connection || !p.disconnected_at || now - *p.disconnected_at < s.config.reconnect_grace) {
+      if (p.connection || !p.disconnected_at ||
+          now - *p.disconnected_at < s.config.reconnect_grace) {
         continue;
       }
       if (!p.record.in_group) {

@@ -104,8 +104,12 @@ TEST_F(MeetingTest, KeyPackageGoesToLeaderAndWelcomeToAdded) {
   EXPECT_EQ(requests[0].participant, s.participant);
   EXPECT_EQ(requests[0].key_package, key_package_message());
 
-  protocol::SubmitCommit sc{0, commit_message(kGroup, 0), welcome_message(),
-                            group_info_message(kGroup, 1), {{s.participant, 1}}, {}};
+  protocol::SubmitCommit sc{0,
+                            commit_message(kGroup, 0),
+                            welcome_message(),
+                            group_info_message(kGroup, 1),
+                            {{s.participant, 1}},
+                            {}};
   h.send(a.c, sc);
   auto results = h.take<protocol::CommitResult>(a.c);
   ASSERT_EQ(results.size(), 1u);
@@ -205,8 +209,8 @@ TEST_F(MeetingTest, CommitWhoseMlsHeaderDisagreesIsRefused) {
 TEST_F(MeetingTest, CommitAddingWithoutWelcomeOrUnknownParticipantIsRefused) {
   Member a = create();
   auto [c, s] = h.join("m", "bob");
-  protocol::SubmitCommit sc{0, commit_message(kGroup, 0), std::nullopt, std::nullopt,
-                            {{s.participant, 1}}, {}};
+  protocol::SubmitCommit sc{
+      0, commit_message(kGroup, 0), std::nullopt, std::nullopt, {{s.participant, 1}}, {}};
   h.send(a.c, sc);
   EXPECT_EQ(h.take<protocol::CommitResult>(a.c).at(0).reason, "missing_welcome");
   sc.welcome = welcome_message();
@@ -353,7 +357,7 @@ TEST_F(MeetingTest, ResumeReplaysHandshakeAfterLastSeq) {
   Member c = admit(a, 1, 2);  // seq 2
   h.send(a.c, protocol::SendMls{protocol::MlsKind::proposal, 2,
                                 private_message(kGroup, 2, mls::ContentType::proposal)});  // 3
-  EXPECT_TRUE(commit(a, 2, commit_message(kGroup, 2)).accepted);                          // 4
+  EXPECT_TRUE(commit(a, 2, commit_message(kGroup, 2)).accepted);                           // 4
   h.send(c.c, protocol::SendMls{protocol::MlsKind::application, 3,
                                 private_message(kGroup, 3, mls::ContentType::application)});
   auto [b2, s2] = h.join("m", "bob", b.session.resume_token, 1);
@@ -377,8 +381,8 @@ TEST_F(MeetingTest, ResumeBeforeWelcomeGetsWelcomeAgain) {
   auto [j, sj] = h.join("m", "joiner");
   h.send(j, protocol::SubmitKeyPackage{key_package_message()});
   h.close(j);  // gone before the Commit
-  protocol::SubmitCommit sc{0, commit_message(kGroup, 0), welcome_message(), {},
-                            {{sj.participant, 1}}, {}};
+  protocol::SubmitCommit sc{0,  commit_message(kGroup, 0), welcome_message(),
+                            {}, {{sj.participant, 1}},     {}};
   h.send(a.c, sc);
   ASSERT_TRUE(h.take<protocol::CommitResult>(a.c).at(0).accepted);
   auto [j2, s2] = h.join("m", "joiner", sj.resume_token);
@@ -530,8 +534,8 @@ void restart_scenario(Storage& storage) {
   h.send(a, protocol::GroupCreated{kGroup, group_info_message(kGroup, 0)});
   auto [b, sb] = h.join("m", "bob");
   h.send(b, protocol::SubmitKeyPackage{key_package_message()});
-  h.send(a, protocol::SubmitCommit{0, commit_message(kGroup, 0), welcome_message(), {},
-                                   {{sb.participant, 1}}, {}});
+  h.send(a, protocol::SubmitCommit{
+                0, commit_message(kGroup, 0), welcome_message(), {}, {{sb.participant, 1}}, {}});
   auto [j, sj] = h.join("m", "pending");
   h.send(j, protocol::SubmitKeyPackage{key_package_message()});
   h.send(a, protocol::SubmitCommit{1, commit_message(kGroup, 1, 9), {}, {}, {}, {}});
@@ -579,8 +583,8 @@ TEST(DeliveryRestartTest, LeaderMissingAfterRestartFailsOverAfterGrace) {
   h.send(a, protocol::GroupCreated{kGroup, group_info_message(kGroup, 0)});
   auto [b, sb] = h.join("m", "bob");
   h.send(b, protocol::SubmitKeyPackage{key_package_message()});
-  h.send(a, protocol::SubmitCommit{0, commit_message(kGroup, 0), welcome_message(), {},
-                                   {{sb.participant, 1}}, {}});
+  h.send(a, protocol::SubmitCommit{
+                0, commit_message(kGroup, 0), welcome_message(), {}, {{sb.participant, 1}}, {}});
   h.restart();
   auto [b2, sb2] = h.join("m", "bob", sb.resume_token, 1);
   EXPECT_EQ(sb2.role, protocol::Role::member);

@@ -90,9 +90,7 @@ class Harness {
     return c;
   }
 
-  void send(ConnectionId c, protocol::ClientMessage m) {
-    absorb(service_->on_message(c, m, now));
-  }
+  void send(ConnectionId c, protocol::ClientMessage m) { absorb(service_->on_message(c, m, now)); }
   void close(ConnectionId c) {
     open_.erase(c);
     absorb(service_->on_close(c, now));

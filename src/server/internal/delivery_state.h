@@ -20,8 +20,8 @@ struct Participant {
   ParticipantRecord record;
   std::optional<ConnectionId> connection;
   std::optional<TimePoint> disconnected_at;  // set while it has no connection
-  bool remove_requested = false;  // a remove_request went to the current leader
-  bool dirty = false;             // to be written to storage
+  bool remove_requested = false;             // a remove_request went to the current leader
+  bool dirty = false;                        // to be written to storage
 };
 
 struct Meeting {
@@ -110,8 +110,7 @@ struct DeliveryService::State {
                  TimePoint now);
   void on_mls(ConnectionId c, Meeting& m, Participant& p, const protocol::SendMls& msg);
   void on_ready(Meeting& m, Participant& p, const protocol::Ready& msg);
-  void on_media_offer(ConnectionId c, Meeting& m, Participant& p,
-                      const protocol::MediaOffer& msg);
+  void on_media_offer(ConnectionId c, Meeting& m, Participant& p, const protocol::MediaOffer& msg);
   void check_switch(Meeting& m, bool timed_out);
 
   // ---- persistence

@@ -17,15 +17,16 @@ Result<const mls::ExternalSigner*> MlsExternalSender::signer(std::uint16_t ciphe
   ZTM_TRY_ASSIGN(auto stored, storage_.service_key(key_name));
   std::optional<crypto::SignaturePrivateKey> key;
   if (stored) {
-    ZTM_TRY_ASSIGN(key, crypto::SignaturePrivateKey::from_raw(suite.signature_scheme(),
-                                                              stored->expose()));
+    ZTM_TRY_ASSIGN(
+        key, crypto::SignaturePrivateKey::from_raw(suite.signature_scheme(), stored->expose()));
   } else {
     ZTM_TRY_ASSIGN(key, crypto::SignaturePrivateKey::generate(suite.signature_scheme()));
     ZTM_TRY_ASSIGN(auto raw, key->export_raw());
     ZTM_TRY(storage_.put_service_key(key_name, raw));
   }
-  ZTM_TRY_ASSIGN(auto created, mls::ExternalSigner::create(suite, std::move(*key),
-                                                           mls::Credential::basic(to_bytes(name_))));
+  ZTM_TRY_ASSIGN(
+      auto created,
+      mls::ExternalSigner::create(suite, std::move(*key), mls::Credential::basic(to_bytes(name_))));
   return &signers_.emplace(cipher_suite, std::move(created)).first->second;
 }
 

@@ -83,8 +83,11 @@ TEST(ExternalSenderTest, DeadMemberRemovedWithServiceProposal) {
   ASSERT_TRUE(processed) << processed.error().what();
   EXPECT_EQ(processed->sender, mls::Sender::external(0));
   auto removed = alice.commit().value();
-  h.send(a, protocol::SubmitCommit{1, removed.commit.encode(), std::nullopt,
-                                   mls::MLSMessage{removed.group_info}.encode(), {},
+  h.send(a, protocol::SubmitCommit{1,
+                                   removed.commit.encode(),
+                                   std::nullopt,
+                                   mls::MLSMessage{removed.group_info}.encode(),
+                                   {},
                                    {sb.participant}});
   ASSERT_TRUE(h.take<protocol::CommitResult>(a).at(0).accepted);
   EXPECT_EQ(removed.next->members().size(), 1u);
@@ -101,9 +104,9 @@ TEST(ExternalSenderTest, GroupNotListingServiceGetsNoProposal) {
   mls::BasicCredentialValidator validator;
   mls::GroupConfig group_config;
   group_config.validator = &validator;
-  auto alice = mls::Group::create(suite, crypto::random_bytes(16), signer(suite, "alice"), {},
-                                  group_config)
-                   .value();
+  auto alice =
+      mls::Group::create(suite, crypto::random_bytes(16), signer(suite, "alice"), {}, group_config)
+          .value();
   auto info = mls::MLSMessage{alice.group_info(false, false).value()}.encode();
   EXPECT_FALSE(external.remove_proposal(info, 0));
   EXPECT_FALSE(external.remove_proposal(Bytes{1, 2, 3}, 0));

@@ -11,8 +11,8 @@
 #include <thread>
 #include <unordered_map>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "ztm/crypto/hash.h"
 #include "ztm/identity/jws.h"
@@ -39,13 +39,13 @@ class SfuRelay final : public MediaRelay {
  public:
   explicit SfuRelay(Sfu& sfu) : sfu_(sfu) {}
 
-  Result<protocol::MediaAnswer> add_peer(const std::string& meeting,
-                                         const std::string& participant,
+  Result<protocol::MediaAnswer> add_peer(const std::string& meeting, const std::string& participant,
                                          const protocol::MediaOffer& offer) override {
     PeerOffer peer;
     peer.peer = {meeting, participant};
     peer.remote_ice = {offer.ice_ufrag, offer.ice_pwd};
-    ZTM_TRY_ASSIGN(peer.remote_fingerprint, net::CertificateFingerprint::from_sdp(offer.fingerprint));
+    ZTM_TRY_ASSIGN(peer.remote_fingerprint,
+                   net::CertificateFingerprint::from_sdp(offer.fingerprint));
     sfu_.remove_peer(peer.peer);  // a renewed offer (e.g. after a reconnect) replaces the old link
     ZTM_TRY_ASSIGN(auto answer, sfu_.add_peer(peer));
     return protocol::MediaAnswer{answer.local_ice.ufrag, answer.local_ice.pwd,
@@ -64,7 +64,8 @@ class SfuRelay final : public MediaRelay {
 
 std::string mint_meeting_token(const SecretBytes& secret, std::string_view meeting,
                                std::string_view name) {
-  const Bytes mac = crypto::hmac(crypto::HashId::sha256, secret.expose(), token_input(meeting, name));
+  const Bytes mac =
+      crypto::hmac(crypto::HashId::sha256, secret.expose(), token_input(meeting, name));
   return "v1." + identity::base64url_encode(mac);
 }
 
@@ -106,7 +107,8 @@ struct Service::Impl {
     std::unordered_map<const protocol::ServerMessage*, std::string> encoded;
     for (const auto& o : output.messages) {
       auto it = encoded.find(o.message.get());
-      if (it == encoded.end()) it = encoded.emplace(o.message.get(), protocol::encode(*o.message)).first;
+      if (it == encoded.end())
+        it = encoded.emplace(o.message.get(), protocol::encode(*o.message)).first;
       out->send(o.connection, it->second);
     }
     for (auto c : output.close) out->close(c);
@@ -125,9 +127,9 @@ struct Service::Impl {
     nlohmann::json j;
     j["status"] = "ok";
     j["version"] = 1;
-    j["uptime_s"] = std::chrono::duration_cast<std::chrono::seconds>(
-                        std::chrono::steady_clock::now() - started)
-                        .count();
+    j["uptime_s"] =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
+            .count();
     j["meetings"] = stats.meetings;
     j["participants"] = stats.participants;
     j["sessions"] = stats.sessions;
@@ -186,9 +188,8 @@ Result<std::unique_ptr<Service>> Service::start(ServiceConfig config) {
   } else {
     delivery.authorize = nullptr;
   }
-  ZTM_TRY_ASSIGN(impl->delivery,
-                 DeliveryService::create(std::move(delivery), *impl->storage,
-                                         std::chrono::steady_clock::now()));
+  ZTM_TRY_ASSIGN(impl->delivery, DeliveryService::create(std::move(delivery), *impl->storage,
+                                                         std::chrono::steady_clock::now()));
   const auto loaded = impl->delivery->stats();
   if (loaded.meetings > 0) {
     spdlog::info("storage: resumed meetings={} participants={}", loaded.meetings,

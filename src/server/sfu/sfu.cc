@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -66,10 +67,17 @@ struct Sfu::Impl final : SfuOutput {
   std::array<std::uint8_t, SfuCore::kMaxDatagramSize + 64> rx{};
   udp::endpoint rx_from;
   std::thread thread;
+  bool ipv6_socket = false;
 
   bool send(const net::TransportAddress& to, ByteView datagram) override {
     boost::system::error_code ec;
-    socket.send_to(asio::buffer(datagram.data(), datagram.size()), to_endpoint(to), 0, ec);
+    udp::endpoint destination = to_endpoint(to);
+    if (ipv6_socket && destination.address().is_v4()) {
+      // A dual-stack socket reaches IPv4 peers at their v4-mapped address.
+      destination = {asio::ip::make_address_v6(asio::ip::v4_mapped, destination.address().to_v4()),
+                     destination.port()};
+    }
+    socket.send_to(asio::buffer(datagram.data(), datagram.size()), destination, 0, ec);
     return !ec;
   }
   void on_transport(const TransportEvent& event) override {
@@ -135,9 +143,12 @@ Result<std::unique_ptr<Sfu>> Sfu::create(const SfuConfig& config, TransportCallb
   if (ec) return fail(Errc::invalid_argument, "sfu: bad bind address " + config.bind_address);
   const udp::endpoint bind_to(bind_ip, config.port);
   impl->socket.open(bind_to.protocol(), ec);
+  impl->ipv6_socket = bind_to.protocol() == udp::v6();
+  if (!ec && impl->ipv6_socket) impl->socket.set_option(asio::ip::v6_only(false), ec);
   if (!ec) impl->socket.bind(bind_to, ec);
   if (!ec) impl->socket.non_blocking(true, ec);
-  if (ec) return fail(Errc::io_error, "sfu: cannot bind " + config.bind_address + ": " + ec.message());
+  if (ec)
+    return fail(Errc::io_error, "sfu: cannot bind " + config.bind_address + ": " + ec.message());
   // Larger kernel buffers are a wish, not a requirement (capped by net.core.*mem_max).
   impl->socket.set_option(udp::socket::receive_buffer_size(kSocketBufferBytes), ec);
   impl->socket.set_option(udp::socket::send_buffer_size(kSocketBufferBytes), ec);
@@ -191,8 +202,7 @@ Result<PeerAnswer> Sfu::add_peer(const PeerOffer& offer) {
   return impl_->run_on([this, &offer]() -> Result<PeerAnswer> {
     // A fresh ufrag collides with a live one with probability 2^-48 per pair; retry.
     for (int attempt = 0; attempt < 4; ++attempt) {
-      auto answer =
-          impl_->core->add_peer(offer, generate_ice_credentials(), SfuCore::Clock::now());
+      auto answer = impl_->core->add_peer(offer, generate_ice_credentials(), SfuCore::Clock::now());
       if (answer || answer.error().message != SfuCore::kUfragInUse) return answer;
     }
     return fail(Errc::crypto_failure, "sfu: could not draw an unused ICE ufrag");

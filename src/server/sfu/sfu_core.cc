@@ -157,12 +157,16 @@ struct SfuCore::Impl {
       return;
     }
     switch (p.dtls.state()) {
-      case net::DtlsState::handshaking: return;
-      case net::DtlsState::failed: set_state(p, TransportState::failed, p.dtls.failure()); return;
+      case net::DtlsState::handshaking:
+        return;
+      case net::DtlsState::failed:
+        set_state(p, TransportState::failed, p.dtls.failure());
+        return;
       case net::DtlsState::closed:
         set_state(p, TransportState::closed, "peer closed the DTLS association");
         return;
-      case net::DtlsState::connected: break;
+      case net::DtlsState::connected:
+        break;
     }
     auto keys = p.dtls.srtp_keys();
     if (!keys) {
@@ -278,6 +282,14 @@ struct SfuCore::Impl {
         slot->second = &p;
       }
       if (std::find(p.addresses.begin(), p.addresses.end(), source) == p.addresses.end()) {
+        // Forget addresses ICE no longer vouches for, so the table stays bounded by
+        // IceLiteSession::kMaxRemoteAddresses per peer.
+        std::erase_if(p.addresses, [&](const TransportAddress& a) {
+          if (p.ice.is_verified(a, now)) return false;
+          auto it = by_address.find(a);
+          if (it != by_address.end() && it->second == &p) by_address.erase(it);
+          return true;
+        });
         p.addresses.push_back(source);
       }
       if (auto sel = p.ice.selected(now)) p.stats.selected = *sel;
@@ -300,8 +312,7 @@ struct SfuCore::Impl {
     return e.code == Errc::replay ? DropReason::srtp_replay : DropReason::srtp_auth_failed;
   }
 
-  void handle_rtp(const TransportAddress& source, MutableByteView datagram,
-                  Clock::time_point now) {
+  void handle_rtp(const TransportAddress& source, MutableByteView datagram, Clock::time_point now) {
     Peer* p = verified_peer(source, now);
     if (p == nullptr) return;
     if (p->state != TransportState::connected || !p->srtp) {
@@ -409,8 +420,7 @@ struct SfuCore::Impl {
     Meeting& m = *p->meeting;
     for (const net::rtcp::Packet& packet : compound->packets()) {
       // Feedback travels alone to the media sender (reduced-size RTCP, RFC 5506).
-      if (net::rtcp::is_pli(packet) || net::rtcp::is_nack(packet) ||
-          net::rtcp::is_fir(packet)) {
+      if (net::rtcp::is_pli(packet) || net::rtcp::is_nack(packet) || net::rtcp::is_fir(packet)) {
         auto fb = net::rtcp::parse_feedback(packet);
         if (!fb) {
           drop(DropReason::rtcp_malformed, p);
@@ -467,13 +477,11 @@ struct SfuCore::Impl {
 };
 
 Result<std::unique_ptr<SfuCore>> SfuCore::create(const net::DtlsCertificate& certificate,
-                                                 const SfuCoreConfig& config,
-                                                 SfuOutput& output) {
+                                                 const SfuCoreConfig& config, SfuOutput& output) {
   if (config.max_peers == 0 || config.max_ssrcs_per_peer == 0) {
     return fail(Errc::invalid_argument, "sfu: max_peers and max_ssrcs_per_peer must be > 0");
   }
-  return std::unique_ptr<SfuCore>(
-      new SfuCore(std::make_unique<Impl>(certificate, config, output)));
+  return std::unique_ptr<SfuCore>(new SfuCore(std::make_unique<Impl>(certificate, config, output)));
 }
 
 SfuCore::SfuCore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -503,8 +511,8 @@ Result<PeerAnswer> SfuCore::add_peer(const PeerOffer& offer,
   dtls_config.remote_fingerprint = offer.remote_fingerprint;
   ZTM_TRY_ASSIGN(auto endpoint, net::DtlsEndpoint::create(s.certificate, dtls_config));
   ZTM_TRY(endpoint.start(now));
-  auto peer = std::make_unique<Peer>(offer.peer, local_ice, offer.remote_ice.ufrag,
-                                     std::move(endpoint));
+  auto peer =
+      std::make_unique<Peer>(offer.peer, local_ice, offer.remote_ice.ufrag, std::move(endpoint));
   peer->added = now;
   peer->stats.peer = offer.peer;
   Meeting& m = s.meetings[offer.peer.meeting_id];
@@ -547,11 +555,21 @@ void SfuCore::handle_datagram(const net::TransportAddress& source, MutableByteVi
   Impl& s = *impl_;
   ++s.datagrams_in;
   switch (net::classify(datagram)) {
-    case net::PacketKind::stun: s.handle_stun(source, datagram, now); break;
-    case net::PacketKind::dtls: s.handle_dtls(source, datagram, now); break;
-    case net::PacketKind::rtp: s.handle_rtp(source, datagram, now); break;
-    case net::PacketKind::rtcp: s.handle_rtcp(source, datagram, now); break;
-    default: s.drop(DropReason::unclassified); break;
+    case net::PacketKind::stun:
+      s.handle_stun(source, datagram, now);
+      break;
+    case net::PacketKind::dtls:
+      s.handle_dtls(source, datagram, now);
+      break;
+    case net::PacketKind::rtp:
+      s.handle_rtp(source, datagram, now);
+      break;
+    case net::PacketKind::rtcp:
+      s.handle_rtcp(source, datagram, now);
+      break;
+    default:
+      s.drop(DropReason::unclassified);
+      break;
   }
   s.flush_events();
 }

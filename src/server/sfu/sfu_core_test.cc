@@ -43,6 +43,8 @@ struct Wire : SfuOutput {
 struct Client {
   PeerKey key;
   net::TransportAddress address;
+  net::ice::IceCredentials ice;
+  PeerAnswer answer;
   std::optional<net::DtlsEndpoint> dtls;
   std::optional<net::SrtpSession> srtp;
 };
@@ -67,14 +69,16 @@ class SfuCoreTest : public ::testing::Test {
     const auto answer =
         core_->add_peer({c.key, ice, client_cert.fingerprint()}, generate_ice_credentials(), now_)
             .value();
+    c.ice = ice;
+    c.answer = answer;
     net::ice::BindingRequestParams check{ice.ufrag, answer.local_ice, 1, true, 7};
     Bytes request = net::ice::make_binding_request(check, net::stun::new_transaction_id()).value();
     core_->handle_datagram(c.address, request, now_);
     EXPECT_EQ(wire_.inbox[port].size(), 1u);  // the Binding success response
     wire_.inbox[port].clear();
-    c.dtls.emplace(net::DtlsEndpoint::create(
-                       client_cert, {net::SrtpRole::client, answer.fingerprint})
-                       .value());
+    c.dtls.emplace(
+        net::DtlsEndpoint::create(client_cert, {net::SrtpRole::client, answer.fingerprint})
+            .value());
     EXPECT_TRUE(c.dtls->start(now_));
     for (int round = 0; round < 10 && c.dtls->state() == net::DtlsState::handshaking; ++round) {
       while (auto d = c.dtls->pop_datagram()) core_->handle_datagram(c.address, *d, now_);
@@ -185,6 +189,23 @@ TEST_F(SfuCoreTest, LateJoinerGetsVideoFromTheNextKeyframeAndTheSenderIsAsked) {
   const auto stats = core_->stats();
   EXPECT_EQ(stats.find("m", "alice")->frames_in, 5u);
   EXPECT_EQ(stats.find("m", "alice")->keyframes_in, 2u);
+}
+
+TEST_F(SfuCoreTest, ANewNominationMovesTheMediaPath) {
+  Client alice = connect("alice", 5000);
+  Client bob = connect("bob", 5001);
+  // Bob's NAT rebinds: his next check, from a new port, nominates that path.
+  const auto moved = net::TransportAddress::v4(192, 0, 2, 9, 6001);
+  net::ice::BindingRequestParams check{bob.ice.ufrag, bob.answer.local_ice, 1, true, 7};
+  Bytes request = net::ice::make_binding_request(check, net::stun::new_transaction_id()).value();
+  core_->handle_datagram(moved, request, now_);
+  EXPECT_EQ(wire_.inbox[6001].size(), 1u);  // answered at the new address
+  wire_.inbox[6001].clear();
+  send_video(alice, 1, true);
+  EXPECT_TRUE(take_rtp(bob).empty());  // nothing to the old port any more
+  bob.address = moved;
+  EXPECT_EQ(take_rtp(bob), (std::vector<std::uint16_t>{1}));
+  EXPECT_EQ(core_->stats().find("m", "bob")->selected, moved);
 }
 
 TEST_F(SfuCoreTest, ConsentExpiryFailsTheTransport) {

@@ -104,14 +104,13 @@ class SfuLoopback : public ::testing::Test {
       raw->rtcp.emplace_back(b.begin(), b.end());
     };
     p->link = MediaLink::create({}, std::move(cb)).value();
-    PeerOffer offer{{meeting, id},
-                    p->link->local().ice,
-                    offered.value_or(p->link->local().fingerprint)};
+    PeerOffer offer{
+        {meeting, id}, p->link->local().ice, offered.value_or(p->link->local().fingerprint)};
     auto answer = sfu_->add_peer(offer).value();
     EXPECT_EQ(answer.fingerprint, sfu_->fingerprint());
     EXPECT_EQ(answer.candidate, sfu_->local_address());
-    EXPECT_TRUE(p->link->connect({answer.local_ice, expected.value_or(answer.fingerprint),
-                                  answer.candidate}));
+    EXPECT_TRUE(p->link->connect(
+        {answer.local_ice, expected.value_or(answer.fingerprint), answer.candidate}));
     return p;
   }
 
@@ -169,8 +168,7 @@ TEST_F(SfuLoopback, ThreePeersReceiveEachOthersSframeCiphertextUnchanged) {
   }
 
   for (std::size_t r = 0; r < 3; ++r) {
-    auto rx =
-        sframe::ReceiveContext::create(sframe::CipherSuite::aes_128_gcm_sha256_128).value();
+    auto rx = sframe::ReceiveContext::create(sframe::CipherSuite::aes_128_gcm_sha256_128).value();
     for (sframe::KeyId kid = 0; kid < 3; ++kid) ASSERT_TRUE(rx.add_key(kid, frame_key));
     const auto got = peers[r]->rtp_copy();
     EXPECT_EQ(got.size(), 2u * kPackets);
@@ -267,7 +265,8 @@ TEST_F(SfuLoopback, StunWithoutValidMessageIntegrityIsIgnoredAndCounted) {
   // 1. Integrity keyed with a wrong password.
   auto wrong = params;
   wrong.remote.pwd = "not-the-password-at-all-x";
-  const Bytes forged = net::ice::make_binding_request(wrong, net::stun::new_transaction_id()).value();
+  const Bytes forged =
+      net::ice::make_binding_request(wrong, net::stun::new_transaction_id()).value();
   sock.send_to(asio::buffer(forged), sfu_ep);
   // 2. No MESSAGE-INTEGRITY at all (USERNAME, PRIORITY, ICE-CONTROLLING, FINGERPRINT).
   net::stun::MessageBuilder b(net::stun::MessageClass::request, net::stun::kBindingMethod,
@@ -297,13 +296,13 @@ TEST_F(SfuLoopback, StunWithoutValidMessageIntegrityIsIgnoredAndCounted) {
   const SfuStats stats = sfu_->stats();
   EXPECT_EQ(stats.drops_of(DropReason::stun_bad_integrity), 2u);
   EXPECT_EQ(stats.drops_of(DropReason::unknown_source), 1u);
-  EXPECT_EQ(stats.find("m1", "bob")->drops[static_cast<std::size_t>(DropReason::stun_bad_integrity)],
-            2u);
+  EXPECT_EQ(
+      stats.find("m1", "bob")->drops[static_cast<std::size_t>(DropReason::stun_bad_integrity)], 2u);
   // An unknown ufrag is counted apart.
   params.remote.ufrag = "nobody00";
   sock.send_to(asio::buffer(net::ice::make_binding_request(params, txid).value()), sfu_ep);
-  ASSERT_TRUE(wait_until(
-      [&] { return sfu_->stats().drops_of(DropReason::stun_unknown_ufrag) == 1u; }));
+  ASSERT_TRUE(
+      wait_until([&] { return sfu_->stats().drops_of(DropReason::stun_unknown_ufrag) == 1u; }));
   EXPECT_EQ(alice->rtp_count(), 0u);
 }
 
@@ -364,7 +363,8 @@ TEST_F(SfuLoopback, RemovedPeerStopsReceiving) {
   // The SFU said goodbye with close_notify.
   ASSERT_TRUE(wait_until([&] { return carol->link->state() == LinkState::closed; }));
   const auto before = sfu_->stats().datagrams_out;
-  for (std::uint16_t n = 2; n < 12; ++n) ASSERT_TRUE(alice->link->send_rtp(make_rtp(1, n, payload)));
+  for (std::uint16_t n = 2; n < 12; ++n)
+    ASSERT_TRUE(alice->link->send_rtp(make_rtp(1, n, payload)));
   ASSERT_TRUE(wait_until([&] { return bob->rtp_count() == 11; }));
   const SfuStats stats = sfu_->stats();
   EXPECT_EQ(stats.find("m1", "carol"), nullptr);
@@ -380,9 +380,45 @@ TEST_F(SfuLoopback, SsrcOfAnotherPeerIsNotForwarded) {
   ASSERT_TRUE(wait_until([&] { return carol->rtp_count() == 1; }));
   // Bob claims Alice's SSRC: dropped, so Carol's SRTP streams stay unambiguous.
   ASSERT_TRUE(bob->link->send_rtp(make_rtp(77, 2, crypto::random_bytes(40))));
-  ASSERT_TRUE(wait_until(
-      [&] { return sfu_->stats().drops_of(DropReason::ssrc_conflict) == 1u; }));
+  ASSERT_TRUE(wait_until([&] { return sfu_->stats().drops_of(DropReason::ssrc_conflict) == 1u; }));
   EXPECT_EQ(carol->rtp_count(), 1u);
+}
+
+// An SFU on a dual-stack wildcard socket ("::", advertising an IPv4 address) serves
+// IPv4 participants through v4-mapped addresses, and a dual-stack link reaches it.
+TEST(SfuDualStack, WildcardIpv6SocketServesIpv4Links) {
+  SfuConfig config;
+  config.bind_address = "::";
+  config.advertised_address = "127.0.0.1";
+  auto sfu = Sfu::create(config).value();
+  EXPECT_EQ(sfu->local_address().family, net::TransportAddress::Family::ipv6);
+  std::vector<std::unique_ptr<MediaLink>> links;
+  std::mutex mu;
+  std::size_t received = 0;
+  for (const char* id : {"v4", "dual"}) {
+    MediaLink::Callbacks cb;
+    cb.on_rtp = [&](ByteView) {
+      std::lock_guard lock(mu);
+      ++received;
+    };
+    net::MediaLinkConfig lc;
+    lc.bind_address = std::string(id) == "v4" ? "127.0.0.1" : "::";
+    auto link = MediaLink::create(lc, std::move(cb)).value();
+    auto answer =
+        sfu->add_peer({{"m", id}, link->local().ice, link->local().fingerprint}).value();
+    EXPECT_EQ(answer.candidate.to_string(), "127.0.0.1:" + std::to_string(answer.candidate.port));
+    ASSERT_TRUE(link->connect({answer.local_ice, answer.fingerprint, answer.candidate}));
+    links.push_back(std::move(link));
+  }
+  for (auto& link : links) {
+    ASSERT_TRUE(wait_until([&] { return link->state() == LinkState::connected; }));
+  }
+  ASSERT_TRUE(links[0]->send_rtp(make_rtp(1, 1, crypto::random_bytes(64))));
+  ASSERT_TRUE(links[1]->send_rtp(make_rtp(2, 1, crypto::random_bytes(64))));
+  ASSERT_TRUE(wait_until([&] {
+    std::lock_guard lock(mu);
+    return received == 2;
+  }));
 }
 
 TEST(SfuApi, CandidateAddressesRoundTrip) {

@@ -6,34 +6,56 @@ namespace ztm::server {
 
 std::string_view transport_state_name(TransportState state) {
   switch (state) {
-    case TransportState::connecting: return "connecting";
-    case TransportState::connected: return "connected";
-    case TransportState::failed: return "failed";
-    case TransportState::closed: return "closed";
+    case TransportState::connecting:
+      return "connecting";
+    case TransportState::connected:
+      return "connected";
+    case TransportState::failed:
+      return "failed";
+    case TransportState::closed:
+      return "closed";
   }
   return "unknown";
 }
 
 std::string_view drop_reason_name(DropReason reason) {
   switch (reason) {
-    case DropReason::unclassified: return "unclassified";
-    case DropReason::stun_malformed: return "stun_malformed";
-    case DropReason::stun_unknown_ufrag: return "stun_unknown_ufrag";
-    case DropReason::stun_bad_integrity: return "stun_bad_integrity";
-    case DropReason::stun_rejected: return "stun_rejected";
-    case DropReason::unknown_source: return "unknown_source";
-    case DropReason::dtls_error: return "dtls_error";
-    case DropReason::not_connected: return "not_connected";
-    case DropReason::srtp_auth_failed: return "srtp_auth_failed";
-    case DropReason::srtp_replay: return "srtp_replay";
-    case DropReason::rtp_malformed: return "rtp_malformed";
-    case DropReason::rtcp_malformed: return "rtcp_malformed";
-    case DropReason::ssrc_conflict: return "ssrc_conflict";
-    case DropReason::no_route: return "no_route";
-    case DropReason::protect_failed: return "protect_failed";
-    case DropReason::send_failed: return "send_failed";
-    case DropReason::waiting_for_keyframe: return "waiting_for_keyframe";
-    case DropReason::kCount: break;
+    case DropReason::unclassified:
+      return "unclassified";
+    case DropReason::stun_malformed:
+      return "stun_malformed";
+    case DropReason::stun_unknown_ufrag:
+      return "stun_unknown_ufrag";
+    case DropReason::stun_bad_integrity:
+      return "stun_bad_integrity";
+    case DropReason::stun_rejected:
+      return "stun_rejected";
+    case DropReason::unknown_source:
+      return "unknown_source";
+    case DropReason::dtls_error:
+      return "dtls_error";
+    case DropReason::not_connected:
+      return "not_connected";
+    case DropReason::srtp_auth_failed:
+      return "srtp_auth_failed";
+    case DropReason::srtp_replay:
+      return "srtp_replay";
+    case DropReason::rtp_malformed:
+      return "rtp_malformed";
+    case DropReason::rtcp_malformed:
+      return "rtcp_malformed";
+    case DropReason::ssrc_conflict:
+      return "ssrc_conflict";
+    case DropReason::no_route:
+      return "no_route";
+    case DropReason::protect_failed:
+      return "protect_failed";
+    case DropReason::send_failed:
+      return "send_failed";
+    case DropReason::waiting_for_keyframe:
+      return "waiting_for_keyframe";
+    case DropReason::kCount:
+      break;
   }
   return "unknown";
 }

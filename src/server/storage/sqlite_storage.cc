@@ -204,9 +204,9 @@ class SqliteStorage final : public Storage {
   }
 
   Result<void> delete_meeting(const std::string& meeting) override {
-    for (const char* sql : {"DELETE FROM meetings WHERE meeting=?",
-                            "DELETE FROM participants WHERE meeting=?",
-                            "DELETE FROM handshake_log WHERE meeting=?"}) {
+    for (const char* sql :
+         {"DELETE FROM meetings WHERE meeting=?", "DELETE FROM participants WHERE meeting=?",
+          "DELETE FROM handshake_log WHERE meeting=?"}) {
       ZTM_TRY_ASSIGN(auto* s, prepare(sql));
       bind_text(s, 1, meeting);
       ZTM_TRY(run(s));

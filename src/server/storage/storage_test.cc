@@ -155,8 +155,8 @@ TEST(SqliteStorageTest, RestartedServiceResumesMeetingAtItsEpoch) {
     auto [b, sb] = h.join("m", "bob");
     bob = sb;
     h.send(b, protocol::SubmitKeyPackage{key_package_message()});
-    h.send(a, protocol::SubmitCommit{0, commit_message(group, 0), welcome_message(), {},
-                                     {{sb.participant, 1}}, {}});
+    h.send(a, protocol::SubmitCommit{
+                  0, commit_message(group, 0), welcome_message(), {}, {{sb.participant, 1}}, {}});
     h.close(b);
     h.send(a, protocol::SubmitCommit{1, commit_message(group, 1, 1), {}, {}, {}, {}});
     h.send(a, protocol::SubmitCommit{2, commit_message(group, 2, 2), {}, {}, {}, {}});
