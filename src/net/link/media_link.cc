@@ -405,9 +405,9 @@ Result<void> MediaLink::connect(const MediaLinkRemote& remote) {
     s.remote_endpoint = to_endpoint(remote.candidate);
     if (s.socket.local_endpoint().protocol() == udp::v6() && s.remote_endpoint.address().is_v4()) {
       // A dual-stack socket reaches an IPv4 SFU at its v4-mapped address.
-      s.remote_endpoint = {asio::ip::make_address_v6(asio::ip::v4_mapped,
-                                                     s.remote_endpoint.address().to_v4()),
-                           s.remote_endpoint.port()};
+      s.remote_endpoint = {
+          asio::ip::make_address_v6(asio::ip::v4_mapped, s.remote_endpoint.address().to_v4()),
+          s.remote_endpoint.port()};
     }
     s.started = Clock::now();
     s.set_state(LinkState::connecting, {});

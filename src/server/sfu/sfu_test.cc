@@ -404,8 +404,7 @@ TEST(SfuDualStack, WildcardIpv6SocketServesIpv4Links) {
     net::MediaLinkConfig lc;
     lc.bind_address = std::string(id) == "v4" ? "127.0.0.1" : "::";
     auto link = MediaLink::create(lc, std::move(cb)).value();
-    auto answer =
-        sfu->add_peer({{"m", id}, link->local().ice, link->local().fingerprint}).value();
+    auto answer = sfu->add_peer({{"m", id}, link->local().ice, link->local().fingerprint}).value();
     EXPECT_EQ(answer.candidate.to_string(), "127.0.0.1:" + std::to_string(answer.candidate.port));
     ASSERT_TRUE(link->connect({answer.local_ice, answer.fingerprint, answer.candidate}));
     links.push_back(std::move(link));
