@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,6 +50,7 @@ Result<Process> Process::spawn(const ProcessOptions& options) {
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
 
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(log_fd);
@@ -56,8 +58,12 @@ Result<Process> Process::spawn(const ProcessOptions& options) {
   }
   if (pid == 0) {
     // A process group of its own, so a terminal's ^C reaches only the demo, which
-    // then stops its children in order.
+    // then stops its children in order. If the demo dies without that (killed, or a
+    // closed pipe), the kernel sends the child SIGTERM (a client then leaves
+    // cleanly), so no process outlives the run.
     ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(1);
     if (options.pipe_stdin) {
       ::dup2(in_pipe[0], 0);
     } else {

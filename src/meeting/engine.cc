@@ -381,11 +381,10 @@ void Engine::Impl::create_group(TimePoint now, Output& out) {
   leaf.capabilities.cipher_suites = {suite.id()};
   leaf.capabilities.credentials = {mls::CredentialType::basic, mls::CredentialType::x509};
   leaf.capabilities.extensions = {kPolicyExtensionType};
-  auto created = mls::Group::create(suite, crypto::random_bytes(16), signer, extensions,
-                                    group_config, leaf);
+  auto created =
+      mls::Group::create(suite, crypto::random_bytes(16), signer, extensions, group_config, leaf);
   if (!created) {
-    report(out, MisbehaviorKind::protocol_violation,
-           "create: " + created.error().what());
+    report(out, MisbehaviorKind::protocol_violation, "create: " + created.error().what());
     return;
   }
   // No external_pub: joins go through the leader, never through external Commits.
@@ -472,8 +471,8 @@ void Engine::Impl::on_delivery(const protocol::MlsDelivery& d, TimePoint now, Ou
       ++stats.messages_dropped;
       // Another message under a sequence number already used: for a Commit that is
       // two Commits for one epoch.
-      report(out, d.kind == protocol::MlsKind::commit ? MisbehaviorKind::fork
-                                                      : MisbehaviorKind::tamper,
+      report(out,
+             d.kind == protocol::MlsKind::commit ? MisbehaviorKind::fork : MisbehaviorKind::tamper,
              "seq " + std::to_string(d.seq) + " delivered with different content");
     } else {
       ++stats.messages_dropped;
@@ -520,7 +519,7 @@ void Engine::Impl::on_in_order(const protocol::MlsDelivery& d, TimePoint now, Ou
 }
 
 void Engine::Impl::tampered(const protocol::MlsDelivery& d, const Bytes& hash, std::string detail,
-                             Output& out) {
+                            Output& out) {
   ++stats.messages_dropped;
   auto [it, fresh] = tampered_seqs.try_emplace(d.seq, hash);
   if (!fresh && it->second == hash) {
@@ -656,7 +655,8 @@ void Engine::Impl::check_roster(TimePoint now, Output& out) {
   if (has_leaves && hinted != actual) {
     for (auto leaf : actual) {
       if (hinted.count(leaf) == 0) {
-        problem = "group member at leaf " + std::to_string(leaf) + " missing from the service roster";
+        problem =
+            "group member at leaf " + std::to_string(leaf) + " missing from the service roster";
         break;
       }
     }

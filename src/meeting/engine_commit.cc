@@ -30,7 +30,8 @@ void Engine::Impl::on_join_request(const protocol::JoinRequest& r, TimePoint now
     return;
   }
   if (group->tree().find_leaf(kp->leaf_node)) return;  // already admitted
-  std::erase_if(pending_joins, [&](const PendingJoin& p) { return p.participant == r.participant; });
+  std::erase_if(pending_joins,
+                [&](const PendingJoin& p) { return p.participant == r.participant; });
   pending_joins.push_back({r.participant, *kp});
   if (!batch_deadline) batch_deadline = now + config.batch_window;
 }
@@ -164,7 +165,10 @@ void Engine::Impl::commit_self_update(TimePoint now, Output& out) {
   options.external_pub = false;
   if (last_commit_hash) options.authenticated_data = *last_commit_hash;
   auto result = group->commit(options);
-  if (!result) return;
+  if (!result) {
+    report(out, MisbehaviorKind::protocol_violation, "self-update: " + result.error().what());
+    return;
+  }
   protocol::SubmitCommit submit;
   submit.epoch = group->epoch();
   submit.commit = result->commit.encode();

@@ -70,7 +70,8 @@ void Engine::Impl::enter_epoch(mls::Group next, std::optional<Bytes> commit_hash
       if (it != roster.end()) entry.identity = it->identity;
     }
     if (!same) {
-      entry.identity = config.verifier->inspect(m.leaf_node->credential, m.leaf_node->signature_key);
+      entry.identity =
+          config.verifier->inspect(m.leaf_node->credential, m.leaf_node->signature_key);
       added.push_back(i);
     }
     members.push_back(std::move(entry));

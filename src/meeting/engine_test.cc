@@ -85,7 +85,8 @@ TEST(MeetingEngine, CreatorAloneHasACodeAndSends) {
   EXPECT_EQ(engine->epoch(), 0u);
   bool tamper = false;
   for (const auto& e : r.events) {
-    if (auto* m = std::get_if<MisbehaviorDetected>(&e)) tamper |= m->kind == MisbehaviorKind::tamper;
+    if (auto* m = std::get_if<MisbehaviorDetected>(&e))
+      tamper |= m->kind == MisbehaviorKind::tamper;
   }
   EXPECT_TRUE(tamper);
   // Leaving erases every key.

@@ -54,7 +54,9 @@ MemberIdentity BasicIdentityVerifier::inspect(const mls::Credential& credential,
     return {IdentityStatus::verified, std::string(id.substr(kVerified.size())), "Test Org", {}};
   }
   if (id.starts_with(kProvider)) {
-    return {IdentityStatus::provider_authenticated, std::string(id.substr(kProvider.size())), {},
+    return {IdentityStatus::provider_authenticated,
+            std::string(id.substr(kProvider.size())),
+            {},
             "provider-authenticated (not verified)"};
   }
   return {IdentityStatus::invalid, std::string(id), {}, "unknown test identity"};

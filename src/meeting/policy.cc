@@ -15,8 +15,8 @@ std::string_view to_string(Policy policy) {
 Result<Policy> policy_of(const mls::ExtensionList& group_context_extensions) {
   auto ext = group_context_extensions.get<MeetingPolicyExtension>();
   if (!ext) {
-    return fail(Errc::protocol_violation, "meeting.policy: malformed policy extension: " +
-                                              ext.error().message);
+    return fail(Errc::protocol_violation,
+                "meeting.policy: malformed policy extension: " + ext.error().message);
   }
   if (!*ext) return fail(Errc::protocol_violation, "meeting.policy: the group has no policy");
   if ((*ext)->version != 1) {

@@ -175,8 +175,8 @@ Result<void> MlsContext::switch_epoch(std::uint64_t epoch, TimePoint now) {
   Impl& s = *impl_;
   Epoch* target = s.find_epoch(epoch);
   if (target == nullptr) {
-    return fail(Errc::unknown_key,
-                "sframe.mls: epoch " + std::to_string(epoch) + " is not live (never prepared, or erased)");
+    return fail(Errc::unknown_key, "sframe.mls: epoch " + std::to_string(epoch) +
+                                       " is not live (never prepared, or erased)");
   }
   if (s.sending != nullptr && epoch < s.sending->epoch) {
     return fail(Errc::invalid_argument, "sframe.mls: epoch " + std::to_string(epoch) +

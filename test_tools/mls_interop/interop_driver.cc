@@ -250,6 +250,8 @@ void Script::full_commit(const std::string& actor, const CommitArgs& args) {
     throw StepFailed("Commit returned a ratchet_tree without external_tree");
   }
 
+  last_commit_ = commit.commit();
+  last_by_reference_ = args.by_reference;
   mls_client::HandlePendingCommitRequest pending;
   pending.set_state_id(state_of(actor));
   mls_client::HandleCommitResponse applied;
@@ -287,6 +289,18 @@ void Script::full_commit(const std::string& actor, const CommitArgs& args) {
   everyone.insert(everyone.end(), args.members.begin(), args.members.end());
   everyone.insert(everyone.end(), args.joiners.begin(), args.joiners.end());
   agree(everyone, authenticator);
+}
+
+void Script::handle_removal(const std::string& actor) {
+  mls_client::HandleCommitRequest req;
+  req.set_state_id(state_of(actor));
+  for (const auto& p : last_by_reference_) req.add_proposal(p);
+  req.set_commit(last_commit_);
+  mls_client::HandleCommitResponse resp;
+  ZTM_CALL(actor, HandleCommit, req, resp);
+  if (resp.state_id() != 0 || !resp.epoch_authenticator().empty()) {
+    throw StepFailed(actor + " was removed but got a state");
+  }
 }
 
 void Script::external_join(const std::string& actor, const std::string& joiner,

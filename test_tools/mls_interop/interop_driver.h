@@ -131,6 +131,9 @@ class Script {
   std::string external_signer_proposal(const std::string& signer, const std::string& member,
                                        const Desc& desc);
 
+  // handle_removal has `actor` process the last full_commit, which removed it:
+  // the service must answer OK with state_id 0 (no state to continue with).
+  void handle_removal(const std::string& actor);
   // agree checks StateAuth of every actor against `expected`.
   void agree(const std::vector<std::string>& actors, const std::string& expected);
   // free releases every handle the script still holds.
@@ -154,6 +157,8 @@ class Script {
   std::map<std::string, std::uint32_t> transaction_;
   std::map<std::string, std::uint32_t> signer_;
   std::map<std::string, std::string> psk_secret_;  // by psk id
+  std::string last_commit_;
+  std::vector<std::string> last_by_reference_;
 };
 
 // run_script plays body once for each assignment of actors to the two servers,

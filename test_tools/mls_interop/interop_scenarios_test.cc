@@ -133,6 +133,8 @@ TEST_P(Interop, CommitTypes) {
     Desc r3{"remove"};
     r3.removed = "charlie3";
     s.full_commit("alice", Args{{r1, r2}, {r3}, {"bob"}, {}, false, false});
+    // A removed member learns it is out: no state to continue with.
+    s.handle_removal("charlie3");
   });
   play("update", [](Script& s) {
     s.create_group("alice");

@@ -162,9 +162,9 @@ TEST_F(HostileTest, InjectedCommitsChangeNothing) {
   for (auto& [to, m] : out) sim().inject(to, std::move(m));
   sim().run(3s);
   for (auto i : sim().in_group()) {
-    EXPECT_GE(reports_of(sim(), i, MisbehaviorKind::tamper) +
-                  reports_of(sim(), i, MisbehaviorKind::fork),
-              1u)
+    EXPECT_GE(
+        reports_of(sim(), i, MisbehaviorKind::tamper) + reports_of(sim(), i, MisbehaviorKind::fork),
+        1u)
         << i;
     EXPECT_EQ(sim().member(i).engine->epoch(), epoch);
     EXPECT_EQ(sim().member(i).engine->security_code(), code);

@@ -69,10 +69,13 @@ void run(std::size_t n) {
   o.media_every = 0;
   o.fill_quiet_period = 500ms;
   o.fill_slot = 5ms;
+  // ZTM_BENCH_BASIC=1: basic credentials (no X.509), to separate certificate cost.
+  o.x509 = std::getenv("ZTM_BENCH_BASIC") == nullptr;
   Simulation sim(o);
   const std::size_t leader = sim.add_member();
   sim.run(100ms);
-  const std::size_t stride = n >= 10000 ? n : (n >= 1000 ? n / 64 : 1);
+  std::size_t stride = n >= 10000 ? n : (n >= 1000 ? n / 64 : 1);
+  if (const char* st = std::getenv("ZTM_BENCH_STRIDE")) stride = std::strtoul(st, nullptr, 10);
   std::vector<std::size_t> real;
   for (std::size_t i = 1; i < n; ++i) {
     if (i % stride == 0 || i == 1) {
@@ -130,7 +133,7 @@ void run(std::size_t n) {
   std::size_t settled_remove = 0;
   std::uint64_t self_updates = 0;
   if (n >= 100 && n < 10000) {
-    sim.run(n >= 1000 ? 600s : 120s);
+    sim.run(n >= 1000 || std::getenv("ZTM_BENCH_STRIDE") ? 2400s : 120s);
     for (std::size_t i = 0; i < sim.size(); ++i) {
       if (!sim.member(i).shadow) self_updates += sim.member(i).engine->stats().self_updates_sent;
     }
@@ -149,6 +152,11 @@ void run(std::size_t n) {
         incomplete += sim.member(i).engine->stats().self_updates_sent == 0 ? 1 : 0;
       }
       std::fprintf(stderr, "total %zu, engines without self-update %zu\n", total, incomplete);
+      for (std::size_t i = 0; i < sim.size(); ++i) {
+        for (const auto& m : sim.member(i).misbehavior) {
+          std::fprintf(stderr, "member %zu: %s\n", i, m.detail.c_str());
+        }
+      }
     }
     Snapshot s4(sim);
     sim.leave(real.back());
@@ -159,12 +167,13 @@ void run(std::size_t n) {
   }
   const auto& stats = sim.member(leader_of(sim)).engine->stats();
   std::printf(
-      "| %zu | %zu | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %zu / %zu / %llu | %zu | %.1f | %zu | "
+      "| %zu | %zu | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %zu / %zu / %llu | %zu | %.1f | %zu "
+      "| "
       "%.1f | %llu | %s |\n",
-      n, in_group, join_leader + join_joiner, join_warm, join_all, leave_all, burst_all, leave_leader,
-      join_commit, sim.member(joiner).engine->group() ? join_upload - join_commit : 0,
-      static_cast<unsigned long long>(join_upload), burst_remove, settled_leave_all,
-      settled_remove, settled_leave_leader, static_cast<unsigned long long>(self_updates),
+      n, in_group, join_leader + join_joiner, join_warm, join_all, leave_all, burst_all,
+      leave_leader, join_commit, sim.member(joiner).engine->group() ? join_upload - join_commit : 0,
+      static_cast<unsigned long long>(join_upload), burst_remove, settled_leave_all, settled_remove,
+      settled_leave_leader, static_cast<unsigned long long>(self_updates),
       joined && sim.agreement().empty() ? "yes" : ("NO: " + sim.agreement()).c_str());
   (void)stats;
   std::fflush(stdout);
@@ -177,9 +186,11 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) sizes.push_back(std::strtoul(argv[i], nullptr, 10));
   if (sizes.empty()) sizes = {10, 100, 1000, 10000};
   std::printf(
-      "| N | in group | join->joiner key ms (cold X.509) | (warm) | join->all ms | leave->all ms | burst50->all ms | "
+      "| N | in group | join->joiner key ms (cold X.509) | (warm) | join->all ms | leave->all ms | "
+      "burst50->all ms | "
       "leave leader ms | join: commit / welcome+info / leader upload B | burst Remove B | "
-      "settled leave->all ms | settled Remove B | settled leave leader ms | self-updates | agree |\n");
+      "settled leave->all ms | settled Remove B | settled leave leader ms | self-updates | agree "
+      "|\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (auto n : sizes) run(n);
   return 0;

@@ -67,9 +67,9 @@ void Service::receive(ConnId conn, const protocol::ClientMessage& message, TimeP
                 p.connected = true;
                 p.disconnected_at.reset();
                 conns_[conn] = id;
-                protocol::Role role = !p.in_group           ? protocol::Role::joiner
+                protocol::Role role = !p.in_group                   ? protocol::Role::joiner
                                       : (leader_ && *leader_ == id) ? protocol::Role::leader
-                                                                     : protocol::Role::member;
+                                                                    : protocol::Role::member;
                 session(p, role, m, out);
                 // Catch-up: every handshake message after last_seq (rule 5).
                 if (p.in_group) {

@@ -59,7 +59,7 @@ ztm::mls::MemberSigner Simulation::make_signer(IdentityKind kind, const std::str
   if (!key) throw std::runtime_error("simulation: key");
   ztm::mls::Credential credential;
   if (!options_.x509) {
-    const std::string prefix = kind == IdentityKind::verified ? "verified:"
+    const std::string prefix = kind == IdentityKind::verified   ? "verified:"
                                : kind == IdentityKind::provider ? "provider:"
                                                                 : "forged:";
     credential = ztm::mls::Credential::basic(ztm::to_bytes(prefix + name + "@example.com"));
@@ -97,15 +97,16 @@ std::size_t Simulation::add_shadow(IdentityKind kind) {
   options.capabilities.credentials = {ztm::mls::CredentialType::basic,
                                       ztm::mls::CredentialType::x509};
   options.capabilities.extensions = {ztm::meeting::kPolicyExtensionType};
-  auto kp = ztm::mls::create_key_package(suite, make_signer(kind, "shadow" + std::to_string(i)),
-                                         options);
+  auto kp =
+      ztm::mls::create_key_package(suite, make_signer(kind, "shadow" + std::to_string(i)), options);
   if (!kp) throw std::runtime_error("simulation: shadow key package");
   protocol::Hello hello;
   hello.meeting = "sim";
   hello.display_hint = "shadow" + std::to_string(i);
   to_service_.emplace_back(static_cast<ConnId>(i), std::move(hello));
-  to_service_.emplace_back(static_cast<ConnId>(i), protocol::SubmitKeyPackage{
-                                                       ztm::mls::MLSMessage{kp->key_package}.encode()});
+  to_service_.emplace_back(
+      static_cast<ConnId>(i),
+      protocol::SubmitKeyPackage{ztm::mls::MLSMessage{kp->key_package}.encode()});
   return i;
 }
 

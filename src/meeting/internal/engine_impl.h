@@ -18,12 +18,12 @@
 namespace ztm::meeting {
 
 // Timers that are not configurable (bounds on what a hostile service can stall).
-inline constexpr Duration kSwitchTimeout = std::chrono::seconds(2);   // > service's 1 s
-inline constexpr Duration kCommitTimeout = std::chrono::seconds(3);   // no commit_result
-inline constexpr Duration kGapTimeout = std::chrono::seconds(1);      // missing seq
-inline constexpr Duration kRosterSettle = std::chrono::seconds(1);    // hint lag allowed
-inline constexpr std::size_t kMaxBufferedDeliveries = 256;            // reorder buffer
-inline constexpr std::size_t kCommitHistory = 256;                    // epochs remembered
+inline constexpr Duration kSwitchTimeout = std::chrono::seconds(2);  // > service's 1 s
+inline constexpr Duration kCommitTimeout = std::chrono::seconds(3);  // no commit_result
+inline constexpr Duration kGapTimeout = std::chrono::seconds(1);     // missing seq
+inline constexpr Duration kRosterSettle = std::chrono::seconds(1);   // hint lag allowed
+inline constexpr std::size_t kMaxBufferedDeliveries = 256;           // reorder buffer
+inline constexpr std::size_t kCommitHistory = 256;                   // epochs remembered
 
 // EngineValidator is the MLS Authentication Service hook (RFC 9420 §5.3.1): it lets
 // a credential into the group when the verifier accepts it at all (verified or
@@ -91,10 +91,10 @@ struct Engine::Impl {
   std::uint64_t max_seen_seq = 0;
   std::uint64_t benign_duplicates_until = 0;  // a resync replays what we had
   bool gap_reported = false;
-  std::map<std::uint64_t, Bytes> hash_by_seq;    // what each seq carried
-  std::map<std::uint64_t, Bytes> tampered_seqs;  // seqs whose message failed, by hash
+  std::map<std::uint64_t, Bytes> hash_by_seq;      // what each seq carried
+  std::map<std::uint64_t, Bytes> tampered_seqs;    // seqs whose message failed, by hash
   std::map<std::uint64_t, Bytes> commit_by_epoch;  // epoch e -> hash of its Commit
-  std::optional<Bytes> last_commit_hash;         // the Commit that made this epoch
+  std::optional<Bytes> last_commit_hash;           // the Commit that made this epoch
 
   // The group as shown.
   std::optional<Policy> policy;
@@ -112,7 +112,7 @@ struct Engine::Impl {
   std::optional<std::uint64_t> awaiting_switch;
   TimePoint switch_deadline{};
   std::optional<std::uint64_t> early_switch;  // switch_epoch before its Commit
-  std::optional<TimePoint> grace_erase_at;     // when an old epoch's keys go
+  std::optional<TimePoint> grace_erase_at;    // when an old epoch's keys go
 
   // Leader and committer.
   std::vector<PendingJoin> pending_joins;

@@ -90,6 +90,9 @@ constexpr std::size_t kPendingChecks = 8;
 // RFC 7675 §5.1: consent is lost 30 s after the last answered check.
 constexpr std::chrono::seconds kConsentTimeout{30};
 constexpr std::chrono::milliseconds kTick{20};
+// kMaxReceivedSize: the largest datagram accepted (the SFU forwards up to 1500 bytes
+// of other senders' RTP, plus the SRTCP index and tag).
+constexpr std::size_t kMaxReceivedSize = 1500 + kSrtcpMaxOverhead;
 
 }  // namespace
 
@@ -256,7 +259,7 @@ struct MediaLink::Impl {
                                 if (ec == asio::error::operation_aborted || !socket.is_open()) {
                                   return;
                                 }
-                                if (!ec && n <= kMaxPacketSize + kSrtcpMaxOverhead) handle(n);
+                                if (!ec && n <= kMaxReceivedSize) handle(n);
                                 receive();
                               });
   }

@@ -439,10 +439,9 @@ void DeliveryService::State::on_hello(ConnectionId c, const protocol::Hello& h, 
   if (config.external_sender)
     session.external_sender = config.external_sender->identity(m.row.cipher_suite);
   session.roster = roster(m);
+  const std::string role(protocol::to_string(session.role));
   send(c, std::move(session));
-  info("meeting " + m.row.meeting + ": " + id + (resumed ? " resumed" : " joined") + " as " +
-       std::string(
-           protocol::to_string(std::get<protocol::Session>(*out.messages.back().message).role)));
+  info("meeting " + m.row.meeting + ": " + id + (resumed ? " resumed" : " joined") + " as " + role);
 
   if (resumed && p->record.in_group) {
     // Rule 5: catch-up. A member that never saw its Welcome gets it again, then
@@ -457,9 +456,6 @@ void DeliveryService::State::on_hello(ConnectionId c, const protocol::Hello& h, 
                                   [](const LogRecord& e, std::uint64_t s) { return e.seq < s; });
     for (auto e = first; e != m.log.end(); ++e) {
       send(c, protocol::MlsDelivery{e->seq, e->kind, e->epoch, e->sender, e->message});
-    }
-    if (m.switch_epoch && m.switch_epoch != m.row.epoch) {
-      // nothing: the switch for an older epoch is superseded
     }
   }
   if (p->record.in_group) {

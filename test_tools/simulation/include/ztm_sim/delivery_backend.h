@@ -28,7 +28,7 @@ class DeliveryBackend final : public ServiceBackend {
 
   ztm::server::MemoryStorage storage_;
   std::unique_ptr<ztm::server::DeliveryService> service_;
-  std::map<ConnId, ztm::server::ConnectionId> open_;   // member -> current connection
+  std::map<ConnId, ztm::server::ConnectionId> open_;    // member -> current connection
   std::map<ztm::server::ConnectionId, ConnId> member_;  // connection -> member
   ztm::server::ConnectionId next_ = 1;
 };

@@ -100,7 +100,8 @@ class Service final : public ServiceBackend {
   };
 
   void session(Participant& p, protocol::Role role, const protocol::Hello& h, Outbox& out);
-  void designate_leader(TimePoint now, Outbox& out, std::optional<protocol::ParticipantId> previous);
+  void designate_leader(TimePoint now, Outbox& out,
+                        std::optional<protocol::ParticipantId> previous);
   void send_roster(Outbox& out);
   void request_removal(Participant& p, TimePoint now, Outbox& out);
   void check_switch(Outbox& out);

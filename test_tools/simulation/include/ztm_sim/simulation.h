@@ -82,8 +82,8 @@ struct Member {
 
 // Filter lets a hostile test see (and change, drop or duplicate) every service ->
 // client message before delivery: return the messages to deliver instead.
-using Filter = std::function<std::vector<protocol::ServerMessage>(ConnId to,
-                                                                  protocol::ServerMessage m)>;
+using Filter =
+    std::function<std::vector<protocol::ServerMessage>(ConnId to, protocol::ServerMessage m)>;
 
 class Simulation {
  public:
