@@ -83,6 +83,10 @@ void run(std::size_t n) {
     } else {
       sim.add_shadow();
     }
+    // Deliver now, so KeyPackages reach the leader in this order and participant i
+    // gets leaf i (a shadow's KeyPackage would otherwise overtake an engine's,
+    // which waits for its session first).
+    sim.run(0s);
   }
   sim.run(300ms);  // the burst is committed; self-updates wait for 500 ms of quiet
   const std::size_t in_group = sim.service().in_group_count();
@@ -149,7 +153,21 @@ void run(std::size_t n) {
       std::size_t incomplete = 0;
       for (std::size_t i = 0; i < sim.size(); ++i) {
         if (sim.member(i).shadow || !sim.member(i).engine->group()) continue;
-        incomplete += sim.member(i).engine->stats().self_updates_sent == 0 ? 1 : 0;
+        const auto& e = *sim.member(i).engine;
+        if (e.stats().self_updates_sent == 0) {
+          ++incomplete;
+          const auto& t = e.group()->tree();
+          bool complete = true;
+          for (auto nd : t.filtered_direct_path(e.group()->own_leaf())) {
+            const auto* p = t.parent_node(nd);
+            if (p == nullptr) complete = false;
+          }
+          auto d = e.next_deadline();
+          std::fprintf(stderr, "engine %zu leaf %u complete %d deadline_in %lld ms sent %llu lost %llu\n", i,
+                       e.group()->own_leaf().value, complete,
+                       d ? (long long)std::chrono::duration_cast<std::chrono::milliseconds>(*d - sim.now()).count() : -1LL,
+                       (unsigned long long)e.stats().commits_sent, (unsigned long long)e.stats().commits_lost);
+        }
       }
       std::fprintf(stderr, "total %zu, engines without self-update %zu\n", total, incomplete);
       for (std::size_t i = 0; i < sim.size(); ++i) {
