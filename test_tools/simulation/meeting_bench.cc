@@ -163,10 +163,14 @@ void run(std::size_t n) {
             if (p == nullptr) complete = false;
           }
           auto d = e.next_deadline();
-          std::fprintf(stderr, "engine %zu leaf %u complete %d deadline_in %lld ms sent %llu lost %llu\n", i,
-                       e.group()->own_leaf().value, complete,
-                       d ? (long long)std::chrono::duration_cast<std::chrono::milliseconds>(*d - sim.now()).count() : -1LL,
-                       (unsigned long long)e.stats().commits_sent, (unsigned long long)e.stats().commits_lost);
+          std::fprintf(
+              stderr, "engine %zu leaf %u complete %d deadline_in %lld ms sent %llu lost %llu\n", i,
+              e.group()->own_leaf().value, complete,
+              d ? (long long)std::chrono::duration_cast<std::chrono::milliseconds>(*d - sim.now())
+                      .count()
+                : -1LL,
+              (unsigned long long)e.stats().commits_sent,
+              (unsigned long long)e.stats().commits_lost);
         }
       }
       std::fprintf(stderr, "total %zu, engines without self-update %zu\n", total, incomplete);
