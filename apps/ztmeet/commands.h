@@ -18,5 +18,7 @@ void add_registered_commands(CLI::App& app);
 
 }  // namespace ztm::app
 
-#define ZTM_REGISTER_COMMAND(order, fn) \
-  static const ::ztm::app::CommandRegistration ztm_command_registration_##fn{order, &fn}
+#define ZTM_REGISTER_COMMAND(order, fn)                                        \
+  static const ::ztm::app::CommandRegistration ztm_command_registration_##fn { \
+    order, &fn                                                                 \
+  }

@@ -232,12 +232,11 @@ TEST(AcmePebble, ZtmeetEnrollCommandWithHttp01AndDns01Hook) {
   // `ztmeet identity verify` with Pebble's root as an organization anchor.
   const auto root = dir.path() / "pebble-root.pem";
   std::ofstream(root) << pebble->root_pem();
-  const std::string verify = "'" + ztmeet_binary().string() + "' identity verify --chain '" + out +
-                             "/chain.pem' --key-file '" + out +
-                             "/signature-key.pem' --anchor 'org:Example Test:example.test:" +
-                             root.string() + "'";
-  ASSERT_EQ(ztm_test::run_command(verify + " > '" + log + "' 2>&1"), 0)
-      << ztm_test::read_text(log);
+  const std::string verify =
+      "'" + ztmeet_binary().string() + "' identity verify --chain '" + out +
+      "/chain.pem' --key-file '" + out +
+      "/signature-key.pem' --anchor 'org:Example Test:example.test:" + root.string() + "'";
+  ASSERT_EQ(ztm_test::run_command(verify + " > '" + log + "' 2>&1"), 0) << ztm_test::read_text(log);
   EXPECT_NE(ztm_test::read_text(log).find("verified: cli.example.test (Example Test)"),
             std::string::npos)
       << ztm_test::read_text(log);

@@ -55,9 +55,9 @@ enum class MlsKind : std::uint8_t { commit, proposal, application };
 // their participant list from the MLS group and flag disagreements.
 struct RosterEntry {
   ParticipantId participant;
-  std::string display_hint;         // what the participant called itself at hello
+  std::string display_hint;           // what the participant called itself at hello
   std::optional<std::uint32_t> leaf;  // the leaf the leader said it was added at
-  bool in_group = false;            // the service saw a Welcome/commit admitting it
+  bool in_group = false;              // the service saw a Welcome/commit admitting it
 };
 
 // ExternalSender is the service's MLS external-sender identity (RFC 9420
@@ -105,11 +105,11 @@ struct Admission {
 // the meeting's current epoch and refuses every later one for that epoch.
 struct SubmitCommit {
   std::uint64_t epoch = 0;
-  Bytes commit;                          // MLSMessage (Public or PrivateMessage)
-  std::optional<Bytes> welcome;          // MLSMessage(Welcome) if it adds members
-  std::optional<Bytes> group_info;       // MLSMessage(GroupInfo) of the new epoch
-  std::vector<Admission> added;          // who the Welcome is for
-  std::vector<ParticipantId> removed;    // who the Commit removes
+  Bytes commit;                        // MLSMessage (Public or PrivateMessage)
+  std::optional<Bytes> welcome;        // MLSMessage(Welcome) if it adds members
+  std::optional<Bytes> group_info;     // MLSMessage(GroupInfo) of the new epoch
+  std::vector<Admission> added;        // who the Welcome is for
+  std::vector<ParticipantId> removed;  // who the Commit removes
 };
 
 // SendMls: a proposal or application message to fan out to every other member.
@@ -153,7 +153,7 @@ struct Session {
   ParticipantId participant;
   std::string resume_token;
   Role role = Role::joiner;
-  std::uint64_t epoch = 0;       // the meeting's current epoch (0 if no group yet)
+  std::uint64_t epoch = 0;        // the meeting's current epoch (0 if no group yet)
   std::optional<Bytes> group_id;  // absent when role == creator
   std::optional<ExternalSender> external_sender;
   std::vector<RosterEntry> roster;
@@ -250,10 +250,9 @@ struct ServiceError {
   std::string message;
 };
 
-using ServerMessage =
-    std::variant<Session, LeaderChanged, JoinRequest, RemoveRequest, MlsDelivery, WelcomeDelivery,
-                 CommitResult, SwitchEpoch, RosterUpdate, MediaAnswer, KeyframeRequest,
-                 MeetingEnded, ServiceError>;
+using ServerMessage = std::variant<Session, LeaderChanged, JoinRequest, RemoveRequest, MlsDelivery,
+                                   WelcomeDelivery, CommitResult, SwitchEpoch, RosterUpdate,
+                                   MediaAnswer, KeyframeRequest, MeetingEnded, ServiceError>;
 
 // ---------------------------------------------------------------- codec
 

@@ -59,7 +59,7 @@ struct ServerOptions {
   std::string cert_chain_pem;
   SecretBytes private_key_pem;
   std::size_t max_message_bytes = 16 * 1024 * 1024;  // protocol::kMaxMessageBytes
-  std::size_t max_connections = 20000;  // more are refused at accept
+  std::size_t max_connections = 20000;               // more are refused at accept
   // handshake_timeout bounds TCP accept to WebSocket upgrade (TLS + HTTP).
   std::chrono::milliseconds handshake_timeout{10'000};
   // ping_interval: the server pings idle connections and closes those that do not

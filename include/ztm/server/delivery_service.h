@@ -108,7 +108,7 @@ struct DeliveryConfig {
   std::size_t max_meetings = 100000;
   std::size_t max_log_entries = 1000000;  // per meeting; further handshake is refused
   Authorizer authorize;
-  MediaRelay* media = nullptr;                       // not owned; may be null
+  MediaRelay* media = nullptr;                        // not owned; may be null
   ExternalSenderProvider* external_sender = nullptr;  // not owned; may be null
   // make_token returns a fresh resume token; empty: 32 random bytes, base64url.
   std::function<std::string()> make_token;
@@ -141,8 +141,7 @@ class DeliveryService {
   // on_open: a transport connection opened (no session until its hello).
   Output on_open(ConnectionId connection, TimePoint now);
   // on_message: a decoded client message arrived on the connection.
-  Output on_message(ConnectionId connection, const protocol::ClientMessage& message,
-                    TimePoint now);
+  Output on_message(ConnectionId connection, const protocol::ClientMessage& message, TimePoint now);
   // on_malformed: a frame on the connection did not decode; it is answered with
   // error{malformed} and the connection stays open.
   Output on_malformed(ConnectionId connection, const Error& error, TimePoint now);

@@ -29,9 +29,9 @@ namespace ztm::server {
 struct ParticipantRecord {
   std::string participant;
   std::string display_hint;
-  Bytes resume_token_hash;  // SHA-256 of the resume token; the token itself is not kept
-  bool creator = false;     // told role creator and has not created the group yet
-  bool in_group = false;    // admitted by group_created or by an accepted Commit
+  Bytes resume_token_hash;            // SHA-256 of the resume token; the token itself is not kept
+  bool creator = false;               // told role creator and has not created the group yet
+  bool in_group = false;              // admitted by group_created or by an accepted Commit
   std::optional<std::uint32_t> leaf;  // leaf hint given by the admitting Commit
   std::uint64_t admission_seq = 0;    // seq of the admitting Commit (creator: 0)
   bool removal_pending = false;       // left, dead, or a replaced leader: to be removed

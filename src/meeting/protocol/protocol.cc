@@ -24,13 +24,15 @@ Overloaded(Fs...) -> Overloaded<Fs...>;
 
 // ---------------------------------------------------------------- writing
 
-std::string b64(ByteView bytes) { return identity::base64url_encode(bytes); }
+std::string b64(ByteView bytes) {
+  return identity::base64url_encode(bytes);
+}
 
 json roster_json(const std::vector<RosterEntry>& roster) {
   json out = json::array();
   for (const auto& e : roster) {
-    json j{{"participant", e.participant}, {"display_hint", e.display_hint},
-           {"in_group", e.in_group}};
+    json j{
+        {"participant", e.participant}, {"display_hint", e.display_hint}, {"in_group", e.in_group}};
     if (e.leaf) j["leaf"] = *e.leaf;
     out.push_back(std::move(j));
   }
@@ -53,8 +55,7 @@ class Reader {
     return v.value_or(std::string{});
   }
 
-  std::optional<std::string> optional_string(const char* field,
-                                             std::size_t max = kMaxIdLength) {
+  std::optional<std::string> optional_string(const char* field, std::size_t max = kMaxIdLength) {
     const json* v = find(field);
     if (v == nullptr) return std::nullopt;
     if (!v->is_string()) return fail(Errc::invalid_encoding, field, "not a string"), std::nullopt;
@@ -369,34 +370,39 @@ Result<std::pair<json, std::string>> parse_object(std::string_view text) {
 
 std::string_view to_string(Role role) {
   switch (role) {
-    case Role::creator: return "creator";
-    case Role::leader: return "leader";
-    case Role::member: return "member";
-    case Role::joiner: return "joiner";
+    case Role::creator:
+      return "creator";
+    case Role::leader:
+      return "leader";
+    case Role::member:
+      return "member";
+    case Role::joiner:
+      return "joiner";
   }
   return "joiner";
 }
 
 std::string_view to_string(MlsKind kind) {
   switch (kind) {
-    case MlsKind::commit: return "commit";
-    case MlsKind::proposal: return "proposal";
-    case MlsKind::application: return "application";
+    case MlsKind::commit:
+      return "commit";
+    case MlsKind::proposal:
+      return "proposal";
+    case MlsKind::application:
+      return "application";
   }
   return "application";
 }
 
 std::string_view type_name(const ClientMessage& message) {
-  return std::visit(Overloaded{[](const Hello&) { return "hello"; },
-                               [](const GroupCreated&) { return "group_created"; },
-                               [](const SubmitKeyPackage&) { return "key_package"; },
-                               [](const SubmitCommit&) { return "commit"; },
-                               [](const SendMls&) { return "mls"; },
-                               [](const Ready&) { return "ready"; },
-                               [](const MediaOffer&) { return "media_offer"; },
-                               [](const Report&) { return "report"; },
-                               [](const Leave&) { return "leave"; }},
-                    message);
+  return std::visit(
+      Overloaded{
+          [](const Hello&) { return "hello"; }, [](const GroupCreated&) { return "group_created"; },
+          [](const SubmitKeyPackage&) { return "key_package"; },
+          [](const SubmitCommit&) { return "commit"; }, [](const SendMls&) { return "mls"; },
+          [](const Ready&) { return "ready"; }, [](const MediaOffer&) { return "media_offer"; },
+          [](const Report&) { return "report"; }, [](const Leave&) { return "leave"; }},
+      message);
 }
 
 std::string_view type_name(const ServerMessage& message) {
@@ -420,8 +426,10 @@ std::string encode(const ClientMessage& message) {
   json j = std::visit(
       Overloaded{
           [](const Hello& m) {
-            json o{{"version", m.version},         {"meeting", m.meeting},
-                   {"auth_token", m.auth_token},   {"display_hint", m.display_hint},
+            json o{{"version", m.version},
+                   {"meeting", m.meeting},
+                   {"auth_token", m.auth_token},
+                   {"display_hint", m.display_hint},
                    {"cipher_suite", m.cipher_suite}};
             if (m.resume_token) o["resume_token"] = *m.resume_token;
             if (m.last_seq) o["last_seq"] = *m.last_seq;
@@ -430,25 +438,34 @@ std::string encode(const ClientMessage& message) {
           [](const GroupCreated& m) {
             return json{{"group_id", b64(m.group_id)}, {"group_info", b64(m.group_info)}};
           },
-          [](const SubmitKeyPackage& m) { return json{{"key_package", b64(m.key_package)}}; },
+          [](const SubmitKeyPackage& m) {
+            return json{{"key_package", b64(m.key_package)}};
+          },
           [](const SubmitCommit& m) {
             json o{{"epoch", m.epoch}, {"commit", b64(m.commit)}};
             if (m.welcome) o["welcome"] = b64(*m.welcome);
             if (m.group_info) o["group_info"] = b64(*m.group_info);
             json added = json::array();
-            for (const auto& a : m.added) added.push_back({{"participant", a.participant}, {"leaf", a.leaf}});
+            for (const auto& a : m.added)
+              added.push_back({{"participant", a.participant}, {"leaf", a.leaf}});
             o["added"] = std::move(added);
             o["removed"] = m.removed;
             return o;
           },
           [](const SendMls& m) {
-            return json{{"kind", to_string(m.kind)}, {"epoch", m.epoch}, {"message", b64(m.message)}};
+            return json{
+                {"kind", to_string(m.kind)}, {"epoch", m.epoch}, {"message", b64(m.message)}};
           },
-          [](const Ready& m) { return json{{"epoch", m.epoch}}; },
+          [](const Ready& m) {
+            return json{{"epoch", m.epoch}};
+          },
           [](const MediaOffer& m) {
-            return json{{"ice_ufrag", m.ice_ufrag}, {"ice_pwd", m.ice_pwd}, {"fingerprint", m.fingerprint}};
+            return json{
+                {"ice_ufrag", m.ice_ufrag}, {"ice_pwd", m.ice_pwd}, {"fingerprint", m.fingerprint}};
           },
-          [](const Report& m) { return json{{"kind", m.kind}, {"detail", m.detail}}; },
+          [](const Report& m) {
+            return json{{"kind", m.kind}, {"detail", m.detail}};
+          },
           [](const Leave&) { return json::object(); }},
       message);
   j["type"] = type_name(message);
@@ -457,57 +474,71 @@ std::string encode(const ClientMessage& message) {
 
 std::string encode(const ServerMessage& message) {
   json j = std::visit(
-      Overloaded{
-          [](const Session& m) {
-            json o{{"participant", m.participant}, {"resume_token", m.resume_token},
-                   {"role", to_string(m.role)},    {"epoch", m.epoch},
-                   {"roster", roster_json(m.roster)}};
-            if (m.group_id) o["group_id"] = b64(*m.group_id);
-            if (m.external_sender) {
-              o["external_sender"] = {{"signature_key", b64(m.external_sender->signature_key)},
-                                      {"credential", b64(m.external_sender->credential)}};
-            }
-            return o;
-          },
-          [](const LeaderChanged& m) {
-            json o{{"leader", m.leader}};
-            if (m.previous) o["previous"] = *m.previous;
-            if (m.previous_leaf) o["previous_leaf"] = *m.previous_leaf;
-            return o;
-          },
-          [](const JoinRequest& m) {
-            return json{{"participant", m.participant}, {"key_package", b64(m.key_package)}};
-          },
-          [](const RemoveRequest& m) {
-            json o{{"participant", m.participant}};
-            if (m.leaf) o["leaf"] = *m.leaf;
-            if (m.proposal) o["proposal"] = b64(*m.proposal);
-            return o;
-          },
-          [](const MlsDelivery& m) {
-            return json{{"seq", m.seq},       {"kind", to_string(m.kind)},
-                        {"epoch", m.epoch},   {"sender", m.sender},
-                        {"message", b64(m.message)}};
-          },
-          [](const WelcomeDelivery& m) {
-            return json{{"epoch", m.epoch}, {"seq", m.seq}, {"welcome", b64(m.welcome)}};
-          },
-          [](const CommitResult& m) {
-            json o{{"accepted", m.accepted}, {"epoch", m.epoch}, {"reason", m.reason}};
-            if (m.seq) o["seq"] = *m.seq;
-            return o;
-          },
-          [](const SwitchEpoch& m) { return json{{"epoch", m.epoch}}; },
-          [](const RosterUpdate& m) { return json{{"roster", roster_json(m.roster)}}; },
-          [](const MediaAnswer& m) {
-            return json{{"ice_ufrag", m.ice_ufrag},
-                        {"ice_pwd", m.ice_pwd},
-                        {"fingerprint", m.fingerprint},
-                        {"candidate", m.candidate}};
-          },
-          [](const KeyframeRequest& m) { return json{{"requester", m.requester}}; },
-          [](const MeetingEnded& m) { return json{{"reason", m.reason}}; },
-          [](const ServiceError& m) { return json{{"code", m.code}, {"message", m.message}}; }},
+      Overloaded{[](const Session& m) {
+                   json o{{"participant", m.participant},
+                          {"resume_token", m.resume_token},
+                          {"role", to_string(m.role)},
+                          {"epoch", m.epoch},
+                          {"roster", roster_json(m.roster)}};
+                   if (m.group_id) o["group_id"] = b64(*m.group_id);
+                   if (m.external_sender) {
+                     o["external_sender"] = {
+                         {"signature_key", b64(m.external_sender->signature_key)},
+                         {"credential", b64(m.external_sender->credential)}};
+                   }
+                   return o;
+                 },
+                 [](const LeaderChanged& m) {
+                   json o{{"leader", m.leader}};
+                   if (m.previous) o["previous"] = *m.previous;
+                   if (m.previous_leaf) o["previous_leaf"] = *m.previous_leaf;
+                   return o;
+                 },
+                 [](const JoinRequest& m) {
+                   return json{{"participant", m.participant}, {"key_package", b64(m.key_package)}};
+                 },
+                 [](const RemoveRequest& m) {
+                   json o{{"participant", m.participant}};
+                   if (m.leaf) o["leaf"] = *m.leaf;
+                   if (m.proposal) o["proposal"] = b64(*m.proposal);
+                   return o;
+                 },
+                 [](const MlsDelivery& m) {
+                   return json{{"seq", m.seq},
+                               {"kind", to_string(m.kind)},
+                               {"epoch", m.epoch},
+                               {"sender", m.sender},
+                               {"message", b64(m.message)}};
+                 },
+                 [](const WelcomeDelivery& m) {
+                   return json{{"epoch", m.epoch}, {"seq", m.seq}, {"welcome", b64(m.welcome)}};
+                 },
+                 [](const CommitResult& m) {
+                   json o{{"accepted", m.accepted}, {"epoch", m.epoch}, {"reason", m.reason}};
+                   if (m.seq) o["seq"] = *m.seq;
+                   return o;
+                 },
+                 [](const SwitchEpoch& m) {
+                   return json{{"epoch", m.epoch}};
+                 },
+                 [](const RosterUpdate& m) {
+                   return json{{"roster", roster_json(m.roster)}};
+                 },
+                 [](const MediaAnswer& m) {
+                   return json{{"ice_ufrag", m.ice_ufrag},
+                               {"ice_pwd", m.ice_pwd},
+                               {"fingerprint", m.fingerprint},
+                               {"candidate", m.candidate}};
+                 },
+                 [](const KeyframeRequest& m) {
+                   return json{{"requester", m.requester}};
+                 },
+                 [](const MeetingEnded& m) {
+                   return json{{"reason", m.reason}};
+                 },
+                 [](const ServiceError& m) {
+                   return json{{"code", m.code}, {"message", m.message}};
+                 }},
       message);
   j["type"] = type_name(message);
   return j.dump();

@@ -5,7 +5,9 @@
 namespace ztm::meeting::protocol {
 namespace {
 
-Bytes bytes(std::initializer_list<std::uint8_t> b) { return Bytes(b); }
+Bytes bytes(std::initializer_list<std::uint8_t> b) {
+  return Bytes(b);
+}
 
 TEST(Protocol, ClientMessagesRoundTrip) {
   SubmitCommit commit;

@@ -4,11 +4,11 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -54,7 +54,8 @@ Result<ParsedUrl> parse_wss_url(std::string_view url) {
   std::string_view port = "443";
   if (authority.front() == '[') {
     const auto close = authority.find(']');
-    if (close == std::string_view::npos) return fail(Errc::invalid_argument, "websocket: bad IPv6 literal");
+    if (close == std::string_view::npos)
+      return fail(Errc::invalid_argument, "websocket: bad IPv6 literal");
     host = authority.substr(1, close - 1);
     if (close + 1 < authority.size()) {
       if (authority[close + 1] != ':') return fail(Errc::invalid_argument, "websocket: bad port");
@@ -150,12 +151,14 @@ struct WebSocketClient::Impl : std::enable_shared_from_this<WebSocketClient::Imp
   }
 
   void start() {
-    resolver.async_resolve(url.host, url.port,
-                           [self = shared_from_this()](beast::error_code ec,
-                                                       tcp::resolver::results_type results) {
-                             if (ec) return self->finish_connect(fail(Errc::io_error, "websocket: resolve " + self->url.host + ": " + ec.message()));
-                             self->on_resolve(results);
-                           });
+    resolver.async_resolve(
+        url.host, url.port,
+        [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
+          if (ec)
+            return self->finish_connect(
+                fail(Errc::io_error, "websocket: resolve " + self->url.host + ": " + ec.message()));
+          self->on_resolve(results);
+        });
   }
 
   void on_resolve(const tcp::resolver::results_type& results) {
@@ -163,8 +166,10 @@ struct WebSocketClient::Impl : std::enable_shared_from_this<WebSocketClient::Imp
     lowest.expires_after(options.connect_timeout);
     lowest.async_connect(results, [self = shared_from_this()](beast::error_code ec,
                                                               const tcp::endpoint&) {
-      if (ec == beast::error::timeout) return self->finish_connect(fail(Errc::timeout, "websocket: connect timed out"));
-      if (ec) return self->finish_connect(fail(Errc::io_error, "websocket: connect: " + ec.message()));
+      if (ec == beast::error::timeout)
+        return self->finish_connect(fail(Errc::timeout, "websocket: connect timed out"));
+      if (ec)
+        return self->finish_connect(fail(Errc::io_error, "websocket: connect: " + ec.message()));
       self->on_connect();
     });
   }
@@ -190,36 +195,42 @@ struct WebSocketClient::Impl : std::enable_shared_from_this<WebSocketClient::Imp
       ssl.set_verify_mode(asio::ssl::verify_peer);
       ssl.set_verify_callback(asio::ssl::host_name_verification(url.host));
     }
-    ssl.async_handshake(asio::ssl::stream_base::client, [self = shared_from_this()](beast::error_code ec) {
-      if (ec) {
-        const bool cert = ec.category() == asio::error::get_ssl_category();
-        return self->finish_connect(fail(cert ? Errc::untrusted : Errc::io_error,
-                                         "websocket: TLS handshake: " + ec.message()));
-      }
-      self->on_tls();
-    });
+    ssl.async_handshake(
+        asio::ssl::stream_base::client, [self = shared_from_this()](beast::error_code ec) {
+          if (ec) {
+            const bool cert = ec.category() == asio::error::get_ssl_category();
+            return self->finish_connect(fail(cert ? Errc::untrusted : Errc::io_error,
+                                             "websocket: TLS handshake: " + ec.message()));
+          }
+          self->on_tls();
+        });
   }
 
   void on_tls() {
     beast::get_lowest_layer(ws).expires_never();
-    ws::stream_base::timeout timeout = ws::stream_base::timeout::suggested(beast::role_type::client);
+    ws::stream_base::timeout timeout =
+        ws::stream_base::timeout::suggested(beast::role_type::client);
     timeout.handshake_timeout = options.connect_timeout;
     ws.set_option(timeout);
     ws.read_message_max(options.max_message_bytes);
     ws.set_option(ws::stream_base::decorator(
         [](ws::request_type& req) { req.set(bhttp::field::user_agent, "ztmeet"); }));
     std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
-    ws.async_handshake(host + ":" + url.port, url.path, [self = shared_from_this()](beast::error_code ec) {
-      if (ec) return self->finish_connect(fail(Errc::io_error, "websocket: upgrade: " + ec.message()));
-      self->ws.text(true);
-      self->finish_connect(ok());
-      self->read();
-    });
+    ws.async_handshake(host + ":" + url.port, url.path,
+                       [self = shared_from_this()](beast::error_code ec) {
+                         if (ec)
+                           return self->finish_connect(
+                               fail(Errc::io_error, "websocket: upgrade: " + ec.message()));
+                         self->ws.text(true);
+                         self->finish_connect(ok());
+                         self->read();
+                       });
   }
 
   void read() {
     ws.async_read(buffer, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return self->ended_with(ec == ws::error::closed ? "closed by the server" : ec.message());
+      if (ec)
+        return self->ended_with(ec == ws::error::closed ? "closed by the server" : ec.message());
       std::string text = beast::buffers_to_string(self->buffer.data());
       self->buffer.consume(self->buffer.size());
       if (self->options.on_message) {
@@ -253,15 +264,16 @@ struct WebSocketClient::Impl : std::enable_shared_from_this<WebSocketClient::Imp
   }
 
   void write_next() {
-    ws.async_write(asio::buffer(out.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) {
-        self->out.clear();
-        return;  // the read side reports the end
-      }
-      self->out.pop_front();
-      if (!self->out.empty()) return self->write_next();
-      if (self->closing) self->do_close();
-    });
+    ws.async_write(asio::buffer(out.front()),
+                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     if (ec) {
+                       self->out.clear();
+                       return;  // the read side reports the end
+                     }
+                     self->out.pop_front();
+                     if (!self->out.empty()) return self->write_next();
+                     if (self->closing) self->do_close();
+                   });
   }
 
   void request_close() {
@@ -312,7 +324,8 @@ Result<std::unique_ptr<WebSocketClient>> WebSocketClient::connect(const ClientOp
   if (options.pinned_sha256.empty()) {
     if (!options.ca_file.empty()) {
       tls.load_verify_file(options.ca_file, ec);
-      if (ec) return fail(Errc::invalid_argument, "websocket: cannot load CA file " + options.ca_file);
+      if (ec)
+        return fail(Errc::invalid_argument, "websocket: cannot load CA file " + options.ca_file);
     } else {
       tls.set_default_verify_paths(ec);
     }
@@ -331,7 +344,8 @@ Result<std::unique_ptr<WebSocketClient>> WebSocketClient::connect(const ClientOp
   }
   auto connected = impl->connected.get_future();
   asio::post(impl->ioc, [impl] { impl->start(); });
-  if (connected.wait_for(options.connect_timeout + std::chrono::seconds(2)) != std::future_status::ready) {
+  if (connected.wait_for(options.connect_timeout + std::chrono::seconds(2)) !=
+      std::future_status::ready) {
     asio::post(impl->ioc, [impl] {
       beast::error_code ignored;
       beast::get_lowest_layer(impl->ws).socket().close(ignored);
@@ -349,7 +363,8 @@ Result<void> WebSocketClient::send(std::string text) {
     std::lock_guard lock(impl_->mutex);
     if (!impl_->open) return fail(Errc::io_error, "websocket: connection closed");
   }
-  asio::post(impl_->ioc, [impl = impl_, text = std::move(text)]() mutable { impl->write(std::move(text)); });
+  asio::post(impl_->ioc,
+             [impl = impl_, text = std::move(text)]() mutable { impl->write(std::move(text)); });
   return ok();
 }
 

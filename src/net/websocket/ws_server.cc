@@ -1,17 +1,17 @@
 // WebSocketServer: TLS, then one HTTP request that is either GET /healthz or the
 // WebSocket upgrade on the configured path (RFC 6455 §4.2), then text frames. One
 // io_context on one thread: sessions need no strand, and handlers run serialized.
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -71,8 +71,9 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(WebSocketServer::Impl& server, tcp::socket socket)
-      : server_(server), ws_(beast::ssl_stream<beast::tcp_stream>(
-                                 beast::tcp_stream(std::move(socket)), *server.tls)) {
+      : server_(server),
+        ws_(beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)),
+                                                 *server.tls)) {
     ++server_.pending;
   }
   ~Session() = default;
@@ -121,10 +122,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(8 * 1024);
     parser_->body_limit(0);
-    bhttp::async_read(ws_.next_layer(), buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->on_request(ec);
-                      });
+    bhttp::async_read(
+        ws_.next_layer(), buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
   }
 
   void on_request(beast::error_code ec) {
@@ -210,10 +210,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write_next() {
-    ws_.async_write(asio::buffer(*queue_.front()),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      self->on_write(ec);
-                    });
+    ws_.async_write(
+        asio::buffer(*queue_.front()),
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(beast::error_code ec) {
@@ -334,10 +333,13 @@ Result<std::unique_ptr<WebSocketServer>> WebSocketServer::start(const ServerOpti
   } else {
     return fail(Errc::invalid_argument, "websocket server: a TLS certificate and key are required");
   }
-  if (ec) return fail(Errc::invalid_key, "websocket server: TLS certificate or key unusable: " + ec.message());
+  if (ec)
+    return fail(Errc::invalid_key,
+                "websocket server: TLS certificate or key unusable: " + ec.message());
 
   const auto address = asio::ip::make_address(options.address, ec);
-  if (ec) return fail(Errc::invalid_argument, "websocket server: bad address '" + options.address + "'");
+  if (ec)
+    return fail(Errc::invalid_argument, "websocket server: bad address '" + options.address + "'");
   const tcp::endpoint endpoint(address, options.port);
   impl->acceptor.open(endpoint.protocol(), ec);
   if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
