@@ -38,6 +38,7 @@ struct ServerArgs {
   std::string media_advertise;
   std::string token_secret_file;
   bool open = false;
+  std::string host;  // --open only: the display name of the meetings' host
   int leader_timeout_ms = 5000;
   int reconnect_grace_ms = 10000;
   int switch_timeout_ms = 1000;
@@ -49,6 +50,7 @@ struct TokenArgs {
   std::string secret_file;
   std::string meeting;
   std::string name;
+  bool host = false;
 };
 
 [[noreturn]] void die(const std::string& message) {
@@ -156,6 +158,10 @@ void run_server(const ServerArgs& args) {
 
   config.db_path = args.db;
   config.open = args.open;
+  if (!args.host.empty()) {
+    if (!args.open) die("--host is for --open; with meeting tokens, mint a host token");
+    config.open_host = args.host;
+  }
   if (!args.token_secret_file.empty()) config.token_secret = load_secret(args.token_secret_file);
   if (!args.media_listen.empty()) {
     auto [media_host, media_port] = split_host_port(args.media_listen);
@@ -232,6 +238,9 @@ void add_server_command(CLI::App& app) {
   server->add_option("--token-secret-file", args->token_secret_file,
                      "require meeting tokens made with this secret (see `server token`)");
   server->add_flag("--open", args->open, "admit every hello (demos, tests)");
+  server->add_option("--host", args->host,
+                     "with --open: a participant with this display name is the meeting's host "
+                     "and leads while connected");
   server->add_option("--leader-timeout-ms", args->leader_timeout_ms)->capture_default_str();
   server->add_option("--reconnect-grace-ms", args->reconnect_grace_ms)->capture_default_str();
   server->add_option("--switch-timeout-ms", args->switch_timeout_ms)->capture_default_str();
@@ -256,10 +265,13 @@ void add_server_command(CLI::App& app) {
   token->add_option("--secret-file", token_args->secret_file)->required();
   token->add_option("--meeting", token_args->meeting)->required();
   token->add_option("--name", token_args->name, "the participant's display name (empty: any name)");
+  token->add_flag("--host", token_args->host,
+                  "a host token: its bearer is the meeting's host and leads while connected");
   token->callback([token_args] {
     const SecretBytes secret = load_secret(token_args->secret_file);
-    std::printf("%s\n",
-                server::mint_meeting_token(secret, token_args->meeting, token_args->name).c_str());
+    std::printf("%s\n", server::mint_meeting_token(secret, token_args->meeting, token_args->name,
+                                                   token_args->host)
+                            .c_str());
   });
 
   server->require_subcommand(0, 1);

@@ -87,6 +87,9 @@ class ExternalSenderProvider {
 // Authorizer decides whether a hello's auth_token grants a seat in the meeting's
 // signaling. Empty: every hello is authorized (`ztmeet server --open`).
 using Authorizer = std::function<bool(const protocol::Hello& hello)>;
+// HostCheck decides whether an authorized hello makes its participant the meeting's
+// host, which leads whenever it is a connected group member (rule 3). Empty: no host.
+using HostCheck = std::function<bool(const protocol::Hello& hello)>;
 
 struct DeliveryConfig {
   // leader_timeout: a leader that has not answered a pending join/remove request
@@ -108,6 +111,7 @@ struct DeliveryConfig {
   std::size_t max_meetings = 100000;
   std::size_t max_log_entries = 1000000;  // per meeting; further handshake is refused
   Authorizer authorize;
+  HostCheck is_host;
   MediaRelay* media = nullptr;                        // not owned; may be null
   ExternalSenderProvider* external_sender = nullptr;  // not owned; may be null
   // make_token returns a fresh resume token; empty: 32 random bytes, base64url.

@@ -34,6 +34,10 @@ struct ServiceConfig {
   // (mint_meeting_token); with `open`, every hello is admitted. Exactly one of them.
   std::optional<SecretBytes> token_secret;
   bool open = false;
+  // open_host: in open mode, the display name whose hello makes its participant the
+  // meeting's host (it leads while connected; docs/protocol.md rule 3). Anyone may
+  // claim it, so it is for demos; with a token secret, host tokens name the host.
+  std::optional<std::string> open_host;
   // Media: the SFU on UDP when enabled.
   bool media = false;
   std::string media_address = "127.0.0.1";
@@ -73,11 +77,17 @@ class Service {
 // mint_meeting_token makes the auth_token that admits `name` (the hello's
 // display_hint) to `meeting`: "v1." + base64url(HMAC-SHA256(secret, "ztmeet meeting
 // token v1" || 0 || meeting || 0 || name)). An empty name admits any display name.
+// A host token (host = true) also makes its bearer the meeting's host: "v1h." +
+// base64url(HMAC-SHA256(secret, "ztmeet host token v1" || 0 || meeting || 0 || name)).
 std::string mint_meeting_token(const SecretBytes& secret, std::string_view meeting,
-                               std::string_view name);
-// check_meeting_token accepts a token minted for (meeting, display_hint) or for
-// (meeting, ""). Compares in constant time.
+                               std::string_view name, bool host = false);
+// check_meeting_token accepts a token (either kind) minted for (meeting, display_hint)
+// or for (meeting, ""). Compares in constant time.
 bool check_meeting_token(const SecretBytes& secret, std::string_view meeting,
                          std::string_view display_hint, std::string_view token);
+// check_host_token accepts only a host token minted for (meeting, display_hint) or
+// (meeting, ""). Compares in constant time.
+bool check_host_token(const SecretBytes& secret, std::string_view meeting,
+                      std::string_view display_hint, std::string_view token);
 
 }  // namespace ztm::server

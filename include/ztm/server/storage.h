@@ -36,6 +36,7 @@ struct ParticipantRecord {
   std::uint64_t admission_seq = 0;    // seq of the admitting Commit (creator: 0)
   bool removal_pending = false;       // left, dead, or a replaced leader: to be removed
   bool demoted = false;               // missed the leader timeout: never leader again
+  bool host = false;                  // the meeting's host (DeliveryConfig::is_host): it leads
   std::optional<Bytes> key_package;   // pending KeyPackage (MLSMessage), joiners only
   std::optional<Bytes> welcome;       // the Welcome that admitted it (for resume)
   std::uint64_t welcome_epoch = 0;

@@ -238,6 +238,16 @@ void DeliveryService::State::on_commit(ConnectionId c, Meeting& m, Participant& 
     }
     if (pending) m.leader_deadline = now + config.leader_timeout;
   }
+  // Rule 3: a host this Commit admitted leads from now on; the previous leader stays a
+  // member (leader_changed without `previous`).
+  for (const auto& a : msg.added) {
+    auto h = m.participants.find(a.participant);
+    if (h != m.participants.end() && h->second.record.host && eligible_leader(h->second) &&
+        m.row.leader != a.participant) {
+      designate(m, std::nullopt, now);
+      break;
+    }
+  }
   broadcast_roster(m);
 }
 

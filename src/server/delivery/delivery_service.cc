@@ -157,14 +157,17 @@ bool DeliveryService::State::eligible_leader(const Participant& p) const {
 
 void DeliveryService::State::designate(Meeting& m, std::optional<std::string> previous,
                                        TimePoint now) {
-  // The connected, eligible member with the lowest admission order leads; ties (none
-  // in a correct meeting) break on the participant id so the choice is deterministic.
+  // The connected, eligible host leads if there is one; otherwise the connected,
+  // eligible member with the lowest admission order. Ties (none in a correct meeting)
+  // break on the participant id so the choice is deterministic.
   const Participant* best = nullptr;
   const std::string* best_id = nullptr;
   for (const auto& [id, p] : m.participants) {
     if (previous && id == *previous) continue;
     if (!eligible_leader(p)) continue;
-    if (!best || p.record.admission_seq < best->record.admission_seq) {
+    if (!best || (p.record.host && !best->record.host) ||
+        (p.record.host == best->record.host &&
+         p.record.admission_seq < best->record.admission_seq)) {
       best = &p;
       best_id = &id;
     }
@@ -416,6 +419,7 @@ void DeliveryService::State::on_hello(ConnectionId c, const protocol::Hello& h, 
   p->record.resume_token_hash = crypto::hash(crypto::HashId::sha256, as_bytes(token));
   tokens[to_hex(p->record.resume_token_hash)] = {m.row.meeting, id};
   p->record.display_hint = clip(h.display_hint, protocol::kMaxIdLength);
+  p->record.host = config.is_host && config.is_host(h);
   p->connection = c;
   p->disconnected_at.reset();
   if (p->record.removal_pending && !p->remove_requested && m.lost_leader != id) {
@@ -459,8 +463,8 @@ void DeliveryService::State::on_hello(ConnectionId c, const protocol::Hello& h, 
     }
   }
   if (p->record.in_group) {
-    if (!m.row.leader) {
-      designate(m, std::nullopt, now);
+    if (!m.row.leader || (p->record.host && m.row.leader != id)) {
+      designate(m, std::nullopt, now);  // rule 3: a returning host leads again
     } else if (m.row.leader == id) {
       m.leader_deadline.reset();
       serve_leader(m, now);

@@ -25,8 +25,11 @@ namespace {
 
 namespace ws = ::ztm::net::websocket;
 
-Bytes token_input(std::string_view meeting, std::string_view name) {
-  Bytes input = to_bytes(std::string_view("ztmeet meeting token v1"));
+// token_input is what a token's MAC covers. A host token has its own label, so the MAC
+// of a participant's token does not verify as a host token (docs/decisions/0074).
+Bytes token_input(std::string_view meeting, std::string_view name, bool host) {
+  Bytes input = to_bytes(host ? std::string_view("ztmeet host token v1")
+                              : std::string_view("ztmeet meeting token v1"));
   input.push_back(0);
   append(input, as_bytes(meeting));
   input.push_back(0);
@@ -63,23 +66,40 @@ class SfuRelay final : public MediaRelay {
 }  // namespace
 
 std::string mint_meeting_token(const SecretBytes& secret, std::string_view meeting,
-                               std::string_view name) {
+                               std::string_view name, bool host) {
   const Bytes mac =
-      crypto::hmac(crypto::HashId::sha256, secret.expose(), token_input(meeting, name));
-  return "v1." + identity::base64url_encode(mac);
+      crypto::hmac(crypto::HashId::sha256, secret.expose(), token_input(meeting, name, host));
+  return (host ? "v1h." : "v1.") + identity::base64url_encode(mac);
 }
 
-bool check_meeting_token(const SecretBytes& secret, std::string_view meeting,
-                         std::string_view display_hint, std::string_view token) {
+namespace {
+
+// token_matches: a token minted for (meeting, display_hint) or (meeting, ""), of the
+// given kind. Both forms are computed, so the time taken does not tell which it is.
+bool token_matches(const SecretBytes& secret, std::string_view meeting,
+                   std::string_view display_hint, std::string_view token, bool host) {
   auto matches = [&](std::string_view name) {
-    const std::string expected = mint_meeting_token(secret, meeting, name);
+    const std::string expected = mint_meeting_token(secret, meeting, name, host);
     return expected.size() == token.size() &&
            CRYPTO_memcmp(expected.data(), token.data(), token.size()) == 0;
   };
-  // Both are computed, so the time taken does not tell which form a token has.
   const bool named = matches(display_hint);
   const bool any = matches("");
   return named || any;
+}
+
+}  // namespace
+
+bool check_meeting_token(const SecretBytes& secret, std::string_view meeting,
+                         std::string_view display_hint, std::string_view token) {
+  const bool member = token_matches(secret, meeting, display_hint, token, false);
+  const bool host = token_matches(secret, meeting, display_hint, token, true);
+  return member || host;
+}
+
+bool check_host_token(const SecretBytes& secret, std::string_view meeting,
+                      std::string_view display_hint, std::string_view token) {
+  return token_matches(secret, meeting, display_hint, token, true);
 }
 
 struct Service::Impl {
@@ -185,8 +205,18 @@ Result<std::unique_ptr<Service>> Service::start(ServiceConfig config) {
     delivery.authorize = [secret = *c.token_secret](const protocol::Hello& hello) {
       return check_meeting_token(secret, hello.meeting, hello.display_hint, hello.auth_token);
     };
+    delivery.is_host = [secret = *c.token_secret](const protocol::Hello& hello) {
+      return check_host_token(secret, hello.meeting, hello.display_hint, hello.auth_token);
+    };
   } else {
     delivery.authorize = nullptr;
+    delivery.is_host = nullptr;
+    if (c.open_host) {
+      // Open mode has no credential to check: the display name is the claim (demos).
+      delivery.is_host = [name = *c.open_host](const protocol::Hello& hello) {
+        return hello.display_hint == name;
+      };
+    }
   }
   ZTM_TRY_ASSIGN(impl->delivery, DeliveryService::create(std::move(delivery), *impl->storage,
                                                          std::chrono::steady_clock::now()));

@@ -1,6 +1,7 @@
 // SqliteStorage: the Storage interface over one SQLite database file (the default
 // store of `ztmeet server --db`). One connection, prepared statements, one
-// transaction per event. Schema version 1 (PRAGMA user_version).
+// transaction per event. Schema version 2 (PRAGMA user_version); a version 1 file is
+// migrated in place (participants.host added, 0 for everyone).
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -13,7 +14,7 @@
 namespace ztm::server {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meetings (
@@ -41,6 +42,7 @@ CREATE TABLE IF NOT EXISTS participants (
   welcome BLOB,
   welcome_epoch INTEGER NOT NULL,
   welcome_seq INTEGER NOT NULL,
+  host INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (meeting, participant)
 );
 CREATE TABLE IF NOT EXISTS handshake_log (
@@ -96,6 +98,13 @@ class SqliteStorage final : public Storage {
     sqlite3_busy_timeout(storage->db_, 2000);
     ZTM_TRY(storage->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
     ZTM_TRY_ASSIGN(auto version, storage->user_version());
+    if (version == 1) {
+      // Version 2 added the host flag (docs/decisions/0074): nobody was host before.
+      ZTM_TRY(
+          storage->exec("ALTER TABLE participants ADD COLUMN host INTEGER NOT NULL DEFAULT 0;"
+                        "PRAGMA user_version=2;"));
+      version = kSchemaVersion;
+    }
     if (version != 0 && version != kSchemaVersion) {
       return fail(Errc::io_error, "storage: " + path + " has schema version " +
                                       std::to_string(version) + ", expected " +
@@ -129,8 +138,8 @@ class SqliteStorage final : public Storage {
     {
       ZTM_TRY_ASSIGN(auto* s, prepare("SELECT meeting, participant, display_hint, token_hash, "
                                       "creator, in_group, leaf, admission_seq, removal_pending, "
-                                      "demoted, key_package, welcome, welcome_epoch, welcome_seq "
-                                      "FROM participants"));
+                                      "demoted, key_package, welcome, welcome_epoch, welcome_seq, "
+                                      "host FROM participants"));
       int rc;
       while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         auto it = meetings.find(text(s, 0));
@@ -151,6 +160,7 @@ class SqliteStorage final : public Storage {
         p.welcome = opt_blob(s, 11);
         p.welcome_epoch = static_cast<std::uint64_t>(sqlite3_column_int64(s, 12));
         p.welcome_seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 13));
+        p.host = sqlite3_column_int(s, 14) != 0;
         it->second.participants.push_back(std::move(p));
       }
       ZTM_TRY(done(rc, s));
@@ -216,7 +226,7 @@ class SqliteStorage final : public Storage {
 
   Result<void> put_participant(const std::string& meeting, const ParticipantRecord& p) override {
     ZTM_TRY_ASSIGN(auto* s, prepare("INSERT OR REPLACE INTO participants VALUES "
-                                    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+                                    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     bind_text(s, 1, meeting);
     bind_text(s, 2, p.participant);
     bind_text(s, 3, p.display_hint);
@@ -235,6 +245,7 @@ class SqliteStorage final : public Storage {
     bind_blob(s, 12, p.welcome);
     sqlite3_bind_int64(s, 13, static_cast<sqlite3_int64>(p.welcome_epoch));
     sqlite3_bind_int64(s, 14, static_cast<sqlite3_int64>(p.welcome_seq));
+    sqlite3_bind_int(s, 15, p.host);
     return run(s);
   }
 

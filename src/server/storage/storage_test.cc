@@ -58,6 +58,7 @@ TEST(SqliteStorageTest, RoundTripsEveryField) {
     p.welcome = Bytes{4};
     p.welcome_epoch = 3;
     p.welcome_seq = 2;
+    p.host = true;
     ParticipantRecord j;
     j.participant = "p3";
     j.key_package = Bytes{};  // present but empty stays present
@@ -95,6 +96,8 @@ TEST(SqliteStorageTest, RoundTripsEveryField) {
   EXPECT_TRUE(p.removal_pending);
   EXPECT_FALSE(p.key_package.has_value());
   EXPECT_EQ(p.welcome, Bytes{4});
+  EXPECT_TRUE(p.host);
+  EXPECT_FALSE(m.participants[1].host);
   EXPECT_TRUE(m.participants[1].key_package.has_value());
   EXPECT_FALSE(m.participants[1].leaf.has_value());
   ASSERT_EQ(m.log.size(), 2u);
