@@ -118,6 +118,9 @@ void run_server(const ServerArgs& args) {
   if (args.open == !args.token_secret_file.empty()) {
     die("choose --token-secret-file FILE (meeting tokens) or --open (anyone may join)");
   }
+  if (!args.host.empty() && !args.open) {
+    die("--host is for --open; with meeting tokens, mint a host token (server token --host)");
+  }
   server::ServiceConfig config;
   auto [host, port] = split_host_port(args.listen);
   config.address = host;
@@ -158,10 +161,7 @@ void run_server(const ServerArgs& args) {
 
   config.db_path = args.db;
   config.open = args.open;
-  if (!args.host.empty()) {
-    if (!args.open) die("--host is for --open; with meeting tokens, mint a host token");
-    config.open_host = args.host;
-  }
+  if (!args.host.empty()) config.open_host = args.host;
   if (!args.token_secret_file.empty()) config.token_secret = load_secret(args.token_secret_file);
   if (!args.media_listen.empty()) {
     auto [media_host, media_port] = split_host_port(args.media_listen);

@@ -463,8 +463,10 @@ void DeliveryService::State::on_hello(ConnectionId c, const protocol::Hello& h, 
     }
   }
   if (p->record.in_group) {
-    if (!m.row.leader || (p->record.host && m.row.leader != id)) {
-      designate(m, std::nullopt, now);  // rule 3: a returning host leads again
+    if (!m.row.leader || (p->record.host && eligible_leader(*p) && m.row.leader != id)) {
+      // Rule 3: a host that can lead but does not (another member was designated
+      // while it was away) takes over; the other leader stays a member.
+      designate(m, std::nullopt, now);
     } else if (m.row.leader == id) {
       m.leader_deadline.reset();
       serve_leader(m, now);

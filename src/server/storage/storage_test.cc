@@ -1,5 +1,6 @@
 // SQLite storage: round trips, file mode, and a DeliveryService restarted on the same
 // database file resuming its meeting at its epoch with catch-up.
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -129,6 +130,53 @@ TEST(SqliteStorageTest, DuplicateLogSeqFailsAndNextEventStillWrites) {
   ASSERT_TRUE((*storage)->put_meeting(m));
   ASSERT_TRUE((*storage)->commit());
   EXPECT_TRUE((*storage)->load_all()->at(0).log.empty());
+}
+
+// A version 1 file (before the host flag) opens as version 2: its participants are
+// kept, none of them host, and the host flag round-trips from then on.
+TEST(SqliteStorageTest, Version1FileIsMigrated) {
+  TempDir dir;
+  const std::string path = dir.file("v1.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* v1 =
+        "CREATE TABLE meetings (meeting TEXT PRIMARY KEY, cipher_suite INTEGER NOT NULL, "
+        "group_id BLOB, epoch INTEGER NOT NULL, last_seq INTEGER NOT NULL, leader TEXT, "
+        "next_participant_number INTEGER NOT NULL, group_info BLOB);"
+        "CREATE TABLE participants (meeting TEXT NOT NULL, participant TEXT NOT NULL, "
+        "display_hint TEXT NOT NULL, token_hash BLOB NOT NULL, creator INTEGER NOT NULL, "
+        "in_group INTEGER NOT NULL, leaf INTEGER, admission_seq INTEGER NOT NULL, "
+        "removal_pending INTEGER NOT NULL, demoted INTEGER NOT NULL, key_package BLOB, "
+        "welcome BLOB, welcome_epoch INTEGER NOT NULL, welcome_seq INTEGER NOT NULL, "
+        "PRIMARY KEY (meeting, participant));"
+        "INSERT INTO meetings VALUES ('m1', 1, NULL, 0, 0, 'p1', 2, NULL);"
+        "INSERT INTO participants VALUES ('m1', 'p1', 'alice', x'00', 0, 1, 0, 0, 0, 0, NULL, "
+        "NULL, 0, 0);"
+        "PRAGMA user_version=1;";
+    EXPECT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  {
+    auto storage = open_sqlite_storage(path);
+    ASSERT_TRUE(storage) << storage.error().what();
+    auto all = (*storage)->load_all();
+    ASSERT_TRUE(all);
+    ASSERT_EQ(all->size(), 1u);
+    ASSERT_EQ(all->at(0).participants.size(), 1u);
+    ParticipantRecord p = all->at(0).participants[0];
+    EXPECT_EQ(p.display_hint, "alice");
+    EXPECT_FALSE(p.host);
+    p.host = true;
+    ASSERT_TRUE((*storage)->begin());
+    ASSERT_TRUE((*storage)->put_participant("m1", p));
+    ASSERT_TRUE((*storage)->commit());
+  }
+  auto storage = open_sqlite_storage(path);
+  ASSERT_TRUE(storage) << storage.error().what();
+  auto all = (*storage)->load_all();
+  ASSERT_TRUE(all && all->size() == 1u && all->at(0).participants.size() == 1u);
+  EXPECT_TRUE(all->at(0).participants[0].host);
 }
 
 TEST(SqliteStorageTest, NotADatabaseIsAnError) {
