@@ -11,7 +11,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -31,7 +33,9 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-std::uint16_t free_port() {
+namespace {
+
+std::uint16_t kernel_free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw std::runtime_error("socket failed");
   sockaddr_in addr{};
@@ -46,6 +50,22 @@ std::uint16_t free_port() {
   }
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+std::uint16_t free_port() {
+  // The kernel may hand the port it just gave us out again once the probe socket is
+  // closed, so a caller asking for several ports (Pebble needs five) could get one
+  // twice. Never return a port this process was already given.
+  static std::mutex mutex;
+  static std::set<std::uint16_t> given;
+  std::lock_guard lock(mutex);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const std::uint16_t port = kernel_free_port();
+    if (given.insert(port).second) return port;
+  }
+  throw std::runtime_error("free_port: no fresh port after 1000 attempts");
 }
 
 ChildProcess::ChildProcess(const std::string& program, const std::vector<std::string>& args,

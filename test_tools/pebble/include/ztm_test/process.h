@@ -28,8 +28,8 @@ class TempDir {
 };
 
 // free_port asks the kernel for an unused TCP port on 127.0.0.1 (bind to 0, read,
-// close). Another process could take it before we use it; on a test machine that
-// race is rare enough.
+// close), never returning the same port twice within one process. Another process
+// could take it before we use it; on a test machine that race is rare enough.
 std::uint16_t free_port();
 
 // ChildProcess runs a program with extra environment variables, stdout and stderr
