@@ -17,6 +17,16 @@ Result<std::string> send_proposal(StateEntry& entry, mls::Proposal proposal) {
   return to_string(message.encode());
 }
 
+// send_described_proposal builds a proposal from the runner's description (the same
+// path Commit's by-value proposals take) and sends it.
+Result<std::string> send_described_proposal(StateEntry& entry,
+                                            const mls_client::ProposalDescription& desc) {
+  const mls::Group& g = *entry.group;
+  ZTM_TRY_ASSIGN(auto proposal,
+                 proposal_from_description(desc, {&g.suite(), &g.group_id(), &g.tree()}));
+  return send_proposal(entry, std::move(proposal));
+}
+
 }  // namespace
 
 // --- proposals ------------------------------------------------------------------
@@ -64,10 +74,7 @@ grpc::Status MlsClientService::ExternalPSKProposal(
     mls_client::ProposalDescription desc;
     desc.set_proposal_type("externalPSK");
     desc.set_psk_id(req->psk_id());
-    const mls::Group& g = *entry->group;
-    ZTM_TRY_ASSIGN(auto proposal,
-                   proposal_from_description(desc, {&g.suite(), &g.group_id(), &g.tree()}));
-    ZTM_TRY_ASSIGN(auto message, send_proposal(*entry, std::move(proposal)));
+    ZTM_TRY_ASSIGN(auto message, send_described_proposal(*entry, desc));
     resp->set_proposal(std::move(message));
     return ok();
   });
@@ -81,10 +88,7 @@ grpc::Status MlsClientService::ResumptionPSKProposal(
     mls_client::ProposalDescription desc;
     desc.set_proposal_type("resumptionPSK");
     desc.set_epoch_id(req->epoch_id());
-    const mls::Group& g = *entry->group;
-    ZTM_TRY_ASSIGN(auto proposal,
-                   proposal_from_description(desc, {&g.suite(), &g.group_id(), &g.tree()}));
-    ZTM_TRY_ASSIGN(auto message, send_proposal(*entry, std::move(proposal)));
+    ZTM_TRY_ASSIGN(auto message, send_described_proposal(*entry, desc));
     resp->set_proposal(std::move(message));
     return ok();
   });
