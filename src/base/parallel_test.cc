@@ -24,7 +24,8 @@ TEST(ParallelFor, EveryIndexExactlyOnce) {
 TEST(ParallelFor, SmallBatchesStayOnTheCallingThread) {
   const auto caller = std::this_thread::get_id();
   bool same = false;
-  parallel_for(5, 4, [&](std::size_t, std::size_t) { same = std::this_thread::get_id() == caller; });
+  parallel_for(5, 4,
+               [&](std::size_t, std::size_t) { same = std::this_thread::get_id() == caller; });
   EXPECT_TRUE(same);
 }
 
