@@ -45,7 +45,20 @@ function(ztm_test name)
   gtest_discover_tests(${name}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
     DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
+    TEST_LIST ${name}_TESTS
+    PROPERTIES TIMEOUT ${ARG_TIMEOUT})
+  # The labels are set by a script of our own that CTest includes after the discovered
+  # tests, not through PROPERTIES: gtest_discover_tests re-splits its PROPERTIES list
+  # several times on the way to set_tests_properties (into the include file, through
+  # -D, through its own functions), so LABELS "a;b" arrived as LABELS a, with "b" taken
+  # as a property name, and the escaping that survives depends on CMake's version.
+  # TEST_LIST names the variable holding the discovered tests in that CTest run.
+  if(ARG_LABELS)
+    set(labels_script ${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake)
+    file(GENERATE OUTPUT ${labels_script} CONTENT
+      "if(${name}_TESTS)\n  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS [==[${ARG_LABELS}]==])\nendif()\n")
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${labels_script})
+  endif()
 endfunction()
 
 # ztm_fuzzer(NAME SOURCE DEPS ...): a libFuzzer target with its seed corpus at

@@ -3,7 +3,8 @@
 // newlines; each one that decodes is handed to two engines — a creator that leads
 // a one-member group, and a joiner waiting for its Welcome — with the clock moving
 // 100 ms per frame so every timer runs. Nothing the service sends may crash an
-// engine; the creator's group must stay at most one member unless a Commit verified.
+// engine or trip ASan/UBSan. No roster invariant is checked: the creator rightly
+// grows its group when a JoinRequest carries a valid KeyPackage (the seeds hold one).
 #include <chrono>
 #include <cstdint>
 #include <memory>

@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "mls_fuzz_group.h"
 #include "ztm/crypto/random.h"
 #include "ztm/mls/framing.h"
 
@@ -22,6 +23,7 @@ namespace {
 
 using namespace ztm;
 using namespace ztm::mls;
+using mls_fuzz::require;
 
 struct World {
   CipherSuite suite = *CipherSuite::create(1);
@@ -30,10 +32,6 @@ struct World {
   std::unique_ptr<SecretTree> tree;
   std::vector<Bytes> templates;
 };
-
-void require(bool ok) {
-  if (!ok) std::abort();
-}
 
 std::unique_ptr<World> build() {
   auto w = std::make_unique<World>();
@@ -94,17 +92,6 @@ void run(const World& w, ByteView wire) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const std::unique_ptr<World> world = build();
-  if (size == 0) return 0;
-  if ((data[0] & 1) == 0) {
-    run(*world, ByteView(data + 1, size - 1));
-    return 0;
-  }
-  if (size < 2) return 0;
-  Bytes wire = world->templates[data[1] % world->templates.size()];
-  for (std::size_t i = 2; i + 2 < size; i += 3) {
-    const std::size_t offset = ((std::size_t{data[i]} << 8) | data[i + 1]) % wire.size();
-    wire[offset] ^= data[i + 2];
-  }
-  run(*world, wire);
+  if (auto wire = mls_fuzz::pick_input({data, size}, world->templates)) run(*world, *wire);
   return 0;
 }

@@ -12,68 +12,36 @@
 //         must join.
 // ZTM_MLS_FUZZ_WRITE_SEEDS=<dir> writes the real Welcome as a mode-0 seed.
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <memory>
-#include <string>
+#include <variant>
+#include <vector>
 
-#include "ztm/crypto/random.h"
-#include "ztm/mls/group.h"
+#include "mls_fuzz_group.h"
 
 namespace {
 
 using namespace ztm;
 using namespace ztm::mls;
+using mls_fuzz::require;
 
 struct World {
-  CipherSuite suite = *CipherSuite::create(1);
-  BasicCredentialValidator validator;
-  GroupConfig config;
+  mls_fuzz::GroupSetup setup;
   std::unique_ptr<KeyPackageBundle> key_package;
   Bytes welcome;  // encoded MLSMessage
 };
 
-MemberSigner signer(const CipherSuite& suite, const char* name) {
-  return {*crypto::SignaturePrivateKey::generate(suite.signature_scheme()),
-          Credential::basic(to_bytes(name))};
-}
-
-void require(bool ok) {
-  if (!ok) std::abort();
-}
-
 std::unique_ptr<World> build() {
   auto w = std::make_unique<World>();
-  w->config.validator = &w->validator;
-  auto alice =
-      Group::create(w->suite, crypto::random_bytes(16), signer(w->suite, "alice"), {}, w->config);
-  require(alice.has_value());
-  auto bob_kp = create_key_package(w->suite, signer(w->suite, "bob"));
-  require(bob_kp.has_value());
-  CommitOptions add_bob;
-  add_bob.by_value = {Proposal{Add{bob_kp->key_package}}};
-  auto first = alice->commit(add_bob);
-  require(first.has_value());
-  Group a = *first->next;
-  auto carol_kp = create_key_package(w->suite, signer(w->suite, "carol"));
-  require(carol_kp.has_value());
-  CommitOptions add_carol;
-  add_carol.by_value = {Proposal{Add{carol_kp->key_package}}};
-  add_carol.force_path = true;
-  auto second = a.commit(add_carol);
-  require(second.has_value() && second->welcome.has_value());
-  w->welcome = second->welcome->encode();
-  w->key_package = std::make_unique<KeyPackageBundle>(std::move(*carol_kp));
-  require(Group::join(std::get<Welcome>(second->welcome->value), *w->key_package, w->config)
-              .has_value());
-  if (const char* dir = std::getenv("ZTM_MLS_FUZZ_WRITE_SEEDS")) {
-    const std::string path = std::string(dir) + "/welcome";
-    if (FILE* f = std::fopen(path.c_str(), "wb")) {
-      std::fputc(0, f);
-      std::fwrite(w->welcome.data(), 1, w->welcome.size(), f);
-      std::fclose(f);
-    }
-  }
+  const mls_fuzz::GroupSetup& setup = w->setup;
+  Group alice = setup.create("alice");
+  const KeyPackageBundle bob_kp = setup.key_package("bob");
+  Group a = *mls_fuzz::GroupSetup::add(alice, {&bob_kp}).next;
+  w->key_package = std::make_unique<KeyPackageBundle>(setup.key_package("carol"));
+  const CommitResult second =
+      mls_fuzz::GroupSetup::add(a, {w->key_package.get()}, /*force_path=*/true);
+  w->welcome = second.welcome->encode();
+  setup.join(second, *w->key_package);
+  mls_fuzz::write_seeds({w->welcome}, "welcome", /*numbered=*/false);
   return w;
 }
 
@@ -82,7 +50,7 @@ void join(const World& w, ByteView wire) {
   if (!message) return;
   const auto* welcome = std::get_if<Welcome>(&message->value);
   if (welcome == nullptr) return;
-  auto group = Group::join(*welcome, *w.key_package, w.config);
+  auto group = Group::join(*welcome, *w.key_package, w.setup.config);
   if (group) require(group->members().size() == 3);
 }
 
@@ -95,11 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     join(*world, ByteView(data + 1, size - 1));
     return 0;
   }
-  Bytes message = world->welcome;
-  for (std::size_t i = 1; i + 3 <= size; i += 3) {
-    const std::size_t offset = ((std::size_t{data[i]} << 8) | data[i + 1]) % message.size();
-    message[offset] ^= data[i + 2];
-  }
-  join(*world, message);
+  // One template only: no pick byte, the edits start at byte 1.
+  join(*world, mls_fuzz::apply_edits(world->welcome, {data + 1, size - 1}));
   return 0;
 }

@@ -1,10 +1,9 @@
-// MediaLink on Boost.Asio: one UDP socket and one thread (media_link.h). The only
-// file of ztm_net that sees Asio.
+// MediaLink on Boost.Asio: one UDP socket and one thread (media_link.h). With the
+// socket helpers of udp_socket.cc, the only file of ztm_net that sees Asio.
 #include "ztm/net/media_link.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -19,6 +18,7 @@
 #include "ztm/net/demux.h"
 #include "ztm/net/srtp.h"
 #include "ztm/net/stun.h"
+#include "ztm/net/udp_socket.h"
 
 namespace ztm::net {
 
@@ -43,34 +43,6 @@ std::string_view link_state_name(LinkState state) {
 }
 
 namespace {
-
-udp::endpoint to_endpoint(const TransportAddress& a) {
-  if (a.family == TransportAddress::Family::ipv4) {
-    asio::ip::address_v4::bytes_type b{};
-    std::copy_n(a.ip.begin(), 4, b.begin());
-    return {asio::ip::address_v4(b), a.port};
-  }
-  asio::ip::address_v6::bytes_type b{};
-  std::copy_n(a.ip.begin(), 16, b.begin());
-  return {asio::ip::address_v6(b), a.port};
-}
-
-TransportAddress from_address(asio::ip::address addr, std::uint16_t port) {
-  TransportAddress t;
-  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
-    addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
-  }
-  if (addr.is_v4()) {
-    const auto b = addr.to_v4().to_bytes();
-    std::copy(b.begin(), b.end(), t.ip.begin());
-  } else {
-    t.family = TransportAddress::Family::ipv6;
-    const auto b = addr.to_v6().to_bytes();
-    std::copy(b.begin(), b.end(), t.ip.begin());
-  }
-  t.port = port;
-  return t;
-}
 
 std::string random_ice_string(std::size_t length) {
   static constexpr std::string_view kIceChars =
@@ -351,16 +323,8 @@ Result<std::unique_ptr<MediaLink>> MediaLink::create(const MediaLinkConfig& conf
   }
   impl->local.ice = {random_ice_string(8), random_ice_string(24)};
   impl->local.fingerprint = impl->certificate.fingerprint();
-  boost::system::error_code ec;
-  const auto ip = asio::ip::make_address(config.bind_address, ec);
-  if (ec) return fail(Errc::invalid_argument, "media link: bad bind address");
-  const udp::endpoint bind_to(ip, config.port);
-  impl->socket.open(bind_to.protocol(), ec);
-  if (!ec && bind_to.protocol() == udp::v6()) impl->socket.set_option(asio::ip::v6_only(false), ec);
-  if (!ec) impl->socket.bind(bind_to, ec);
-  if (ec) return fail(Errc::io_error, "media link: cannot bind: " + ec.message());
-  const auto bound = impl->socket.local_endpoint();
-  impl->local_address = from_address(bound.address(), bound.port());
+  ZTM_TRY(open_udp_socket(impl->socket, config.bind_address, config.port, {}, "media link"));
+  impl->local_address = to_transport_address(impl->socket.local_endpoint());
   Bytes tb = crypto::random_bytes(8);
   for (std::uint8_t b : tb) impl->tiebreaker = (impl->tiebreaker << 8) | b;
 
@@ -405,13 +369,8 @@ Result<void> MediaLink::connect(const MediaLinkRemote& remote) {
     ZTM_TRY_ASSIGN(auto endpoint, DtlsEndpoint::create(s.certificate, dtls_config));
     s.dtls.emplace(std::move(endpoint));
     s.remote = remote;
-    s.remote_endpoint = to_endpoint(remote.candidate);
-    if (s.socket.local_endpoint().protocol() == udp::v6() && s.remote_endpoint.address().is_v4()) {
-      // A dual-stack socket reaches an IPv4 SFU at its v4-mapped address.
-      s.remote_endpoint = {
-          asio::ip::make_address_v6(asio::ip::v4_mapped, s.remote_endpoint.address().to_v4()),
-          s.remote_endpoint.port()};
-    }
+    s.remote_endpoint =
+        udp_destination(remote.candidate, s.socket.local_endpoint().protocol() == udp::v6());
     s.started = Clock::now();
     s.set_state(LinkState::connecting, {});
     s.send_check(s.started);
@@ -461,7 +420,7 @@ Result<TransportAddress> parse_transport_address(std::string_view text) {
   boost::system::error_code ec;
   const auto ip = asio::ip::make_address(std::string(host), ec);
   if (ec || ip.is_v6() != bracketed) return fail(Errc::invalid_encoding, "address: bad IP");
-  return from_address(ip, static_cast<std::uint16_t>(port));
+  return to_transport_address(udp::endpoint(ip, static_cast<std::uint16_t>(port)));
 }
 
 }  // namespace ztm::net

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <tuple>
+
 #include "delivery/delivery_test_util.h"
 
 namespace ztm::server {
@@ -65,6 +68,19 @@ class MeetingTest : public ::testing::Test {
     auto welcomes = h.take<protocol::WelcomeDelivery>(c);
     EXPECT_EQ(welcomes.size(), 1u);
     return {c, s};
+  }
+
+  // meeting: the creator and N - 1 joiners admitted one Commit each (so the epoch is
+  // N - 1), with all they were sent while joining taken away.
+  template <std::size_t N>
+  std::array<Member, N> meeting() {
+    std::array<Member, N> members;
+    members[0] = create();
+    for (std::size_t i = 1; i < N; ++i) {
+      members[i] = admit(members[0], i - 1, static_cast<std::uint32_t>(i));
+    }
+    h.clear();
+    return members;
   }
 
   protocol::CommitResult commit(const Member& m, std::uint64_t epoch, Bytes commit_bytes,
@@ -171,9 +187,7 @@ TEST_F(MeetingTest, KeyPackageBeforeGroupWaitsForLeader) {
 }
 
 TEST_F(MeetingTest, OnlyOneCommitPerEpoch) {
-  Member a = create();
-  Member b = admit(a, 0, 1);
-  h.clear();
+  auto [a, b] = meeting<2>();
   auto first = commit(b, 1, commit_message(kGroup, 1, 1));
   EXPECT_TRUE(first.accepted);
   EXPECT_EQ(first.epoch, 2u);
@@ -235,10 +249,7 @@ TEST_F(MeetingTest, NonMemberCannotCommitOrSendMls) {
 }
 
 TEST_F(MeetingTest, ProposalsAreSequencedApplicationsCarryLastSeq) {
-  Member a = create();
-  Member b = admit(a, 0, 1);
-  Member c = admit(a, 1, 2);
-  h.clear();
+  auto [a, b, c] = meeting<3>();
   h.send(b.c, protocol::SendMls{protocol::MlsKind::proposal, 2,
                                 private_message(kGroup, 2, mls::ContentType::proposal)});
   h.send(c.c, protocol::SendMls{protocol::MlsKind::application, 2,
@@ -256,9 +267,7 @@ TEST_F(MeetingTest, ProposalsAreSequencedApplicationsCarryLastSeq) {
 }
 
 TEST_F(MeetingTest, MlsWhoseHeaderDisagreesIsAnError) {
-  Member a = create();
-  Member b = admit(a, 0, 1);
-  h.clear();
+  auto [a, b] = meeting<2>();
   // Declared a proposal, is application data.
   h.send(b.c, protocol::SendMls{protocol::MlsKind::proposal, 1,
                                 private_message(kGroup, 1, mls::ContentType::application)});
@@ -275,10 +284,7 @@ TEST_F(MeetingTest, MlsWhoseHeaderDisagreesIsAnError) {
 }
 
 TEST_F(MeetingTest, LeaderDisconnectDesignatesNextByAdmissionOrder) {
-  Member a = create();
-  Member b = admit(a, 0, 1);
-  Member c = admit(a, 1, 2);
-  h.clear();
+  auto [a, b, c] = meeting<3>();
   h.close(a.c);
   for (auto who : {b.c, c.c}) {
     auto changed = h.take<protocol::LeaderChanged>(who);
@@ -295,9 +301,7 @@ TEST_F(MeetingTest, LeaderDisconnectDesignatesNextByAdmissionOrder) {
 }
 
 TEST_F(MeetingTest, LeaderTimeoutReplacesLeaderAndReservesKeyPackages) {
-  Member a = create();
-  Member b = admit(a, 0, 1);
-  h.clear();
+  auto [a, b] = meeting<2>();
   auto [j, sj] = h.join("m", "joiner");
   h.send(j, protocol::SubmitKeyPackage{key_package_message()});
   ASSERT_EQ(h.take<protocol::JoinRequest>(a.c).size(), 1u);
@@ -314,18 +318,13 @@ TEST_F(MeetingTest, LeaderTimeoutReplacesLeaderAndReservesKeyPackages) {
 }
 
 TEST_F(MeetingTest, LeaderThatCommitsInTimeKeepsLeading) {
-  Member a = create();
-  Member b = admit(a, 0, 1);
-  h.clear();
+  auto [a, b] = meeting<2>();
   h.advance(60s);
   EXPECT_TRUE(h.take<protocol::LeaderChanged>(b.c).empty());
 }
 
 TEST_F(MeetingTest, DeadConnectionGetsRemoveRequestAfterGrace) {
-  Member a = create();
-  Member b = admit(a, 0, 1);
-  Member c = admit(a, 1, 2);
-  h.clear();
+  auto [a, b, c] = meeting<3>();
   h.close(c.c);
   h.advance(9999ms);
   EXPECT_TRUE(h.take<protocol::RemoveRequest>(a.c).empty());
@@ -338,9 +337,7 @@ TEST_F(MeetingTest, DeadConnectionGetsRemoveRequestAfterGrace) {
 }
 
 TEST_F(MeetingTest, ReconnectWithinGraceCancelsRemoval) {
-  Member a = create();
-  Member b = admit(a, 0, 1);
-  h.clear();
+  auto [a, b] = meeting<2>();
   h.close(b.c);
   h.advance(5s);
   auto [c2, s2] = h.join("m", "bob", b.session.resume_token, 1);
@@ -394,9 +391,7 @@ TEST_F(MeetingTest, ResumeBeforeWelcomeGetsWelcomeAgain) {
 }
 
 TEST_F(MeetingTest, ReadyFromEveryMemberSwitchesEpoch) {
-  Member a = create();
-  Member b = admit(a, 0, 1);
-  h.clear();
+  auto [a, b] = meeting<2>();
   h.send(a.c, protocol::Ready{1});
   EXPECT_TRUE(h.take<protocol::SwitchEpoch>(a.c).empty());
   h.send(b.c, protocol::Ready{0});  // a stale epoch does not count
@@ -410,9 +405,7 @@ TEST_F(MeetingTest, ReadyFromEveryMemberSwitchesEpoch) {
 }
 
 TEST_F(MeetingTest, SwitchEpochAfterTimeoutWithoutEveryReady) {
-  Member a = create();
-  Member b = admit(a, 0, 1);
-  h.clear();
+  auto [a, b] = meeting<2>();
   h.send(a.c, protocol::Ready{1});
   h.advance(999ms);
   EXPECT_TRUE(h.take<protocol::SwitchEpoch>(a.c).empty());
@@ -433,9 +426,7 @@ TEST_F(MeetingTest, RemoveOnlyCommitNeedsNoSwitch) {
 }
 
 TEST_F(MeetingTest, LeaveAsksLeaderToRemove) {
-  Member a = create();
-  Member b = admit(a, 0, 1);
-  h.clear();
+  auto [a, b] = meeting<2>();
   h.send(b.c, protocol::Leave{});
   auto requests = h.take<protocol::RemoveRequest>(a.c);
   ASSERT_EQ(requests.size(), 1u);
@@ -526,16 +517,33 @@ TEST(DeliveryAuthTest, UnauthorizedHelloIsClosed) {
   EXPECT_EQ(h.service().stats().meetings, 0u);
 }
 
+// AliceAndBob: alice's connection and session (creator, leader), and bob's.
+struct AliceAndBob {
+  ConnectionId a = 0;
+  protocol::Session sa;
+  ConnectionId b = 0;
+  protocol::Session sb;
+};
+
+// alice_adds_bob: alice creates meeting "m" and commits bob's Add at epoch 0, with
+// no GroupInfo in the Commit, so the meeting is at epoch 1.
+AliceAndBob alice_adds_bob(Harness& h) {
+  AliceAndBob m;
+  std::tie(m.a, m.sa) = h.join("m", "alice");
+  h.send(m.a, protocol::GroupCreated{kGroup, group_info_message(kGroup, 0)});
+  std::tie(m.b, m.sb) = h.join("m", "bob");
+  h.send(m.b, protocol::SubmitKeyPackage{key_package_message()});
+  h.send(m.a,
+         protocol::SubmitCommit{
+             0, commit_message(kGroup, 0), welcome_message(), {}, {{m.sb.participant, 1}}, {}});
+  return m;
+}
+
 // A restart on the same storage: the meeting is at its epoch, the leader is kept
 // for the reconnect grace, members resume with catch-up.
 void restart_scenario(Storage& storage) {
   Harness h(storage);
-  auto [a, sa] = h.join("m", "alice");
-  h.send(a, protocol::GroupCreated{kGroup, group_info_message(kGroup, 0)});
-  auto [b, sb] = h.join("m", "bob");
-  h.send(b, protocol::SubmitKeyPackage{key_package_message()});
-  h.send(a, protocol::SubmitCommit{
-                0, commit_message(kGroup, 0), welcome_message(), {}, {{sb.participant, 1}}, {}});
+  auto [a, sa, b, sb] = alice_adds_bob(h);
   auto [j, sj] = h.join("m", "pending");
   h.send(j, protocol::SubmitKeyPackage{key_package_message()});
   h.send(a, protocol::SubmitCommit{1, commit_message(kGroup, 1, 9), {}, {}, {}, {}});
@@ -577,12 +585,7 @@ TEST(DeliveryRestartTest, MemoryStorageResumes) {
 TEST(DeliveryRestartTest, LeaderMissingAfterRestartFailsOverAfterGrace) {
   MemoryStorage storage;
   Harness h(storage);
-  auto [a, sa] = h.join("m", "alice");
-  h.send(a, protocol::GroupCreated{kGroup, group_info_message(kGroup, 0)});
-  auto [b, sb] = h.join("m", "bob");
-  h.send(b, protocol::SubmitKeyPackage{key_package_message()});
-  h.send(a, protocol::SubmitCommit{
-                0, commit_message(kGroup, 0), welcome_message(), {}, {{sb.participant, 1}}, {}});
+  auto [a, sa, b, sb] = alice_adds_bob(h);
   h.restart();
   auto [b2, sb2] = h.join("m", "bob", sb.resume_token, 1);
   EXPECT_EQ(sb2.role, protocol::Role::member);

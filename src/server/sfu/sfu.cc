@@ -4,7 +4,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -13,41 +12,14 @@
 #include <thread>
 #include <type_traits>
 
+#include "ztm/net/udp_socket.h"
+
 namespace ztm::server {
 
 namespace asio = boost::asio;
 using asio::ip::udp;
 
 namespace {
-
-udp::endpoint to_endpoint(const net::TransportAddress& a) {
-  if (a.family == net::TransportAddress::Family::ipv4) {
-    asio::ip::address_v4::bytes_type b{};
-    std::copy_n(a.ip.begin(), 4, b.begin());
-    return {asio::ip::address_v4(b), a.port};
-  }
-  asio::ip::address_v6::bytes_type b{};
-  std::copy_n(a.ip.begin(), 16, b.begin());
-  return {asio::ip::address_v6(b), a.port};
-}
-
-net::TransportAddress from_endpoint(const udp::endpoint& e) {
-  net::TransportAddress t;
-  asio::ip::address addr = e.address();
-  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
-    addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
-  }
-  if (addr.is_v4()) {
-    const auto b = addr.to_v4().to_bytes();
-    std::copy(b.begin(), b.end(), t.ip.begin());
-  } else {
-    t.family = net::TransportAddress::Family::ipv6;
-    const auto b = addr.to_v6().to_bytes();
-    std::copy(b.begin(), b.end(), t.ip.begin());
-  }
-  t.port = e.port();
-  return t;
-}
 
 // kDrainBatch: datagrams read without returning to the event loop once one arrived.
 constexpr int kDrainBatch = 64;
@@ -71,12 +43,7 @@ struct Sfu::Impl final : SfuOutput {
 
   bool send(const net::TransportAddress& to, ByteView datagram) override {
     boost::system::error_code ec;
-    udp::endpoint destination = to_endpoint(to);
-    if (ipv6_socket && destination.address().is_v4()) {
-      // A dual-stack socket reaches IPv4 peers at their v4-mapped address.
-      destination = {asio::ip::make_address_v6(asio::ip::v4_mapped, destination.address().to_v4()),
-                     destination.port()};
-    }
+    const udp::endpoint destination = net::udp_destination(to, ipv6_socket);
     socket.send_to(asio::buffer(datagram.data(), datagram.size()), destination, 0, ec);
     return !ec;
   }
@@ -86,7 +53,7 @@ struct Sfu::Impl final : SfuOutput {
 
   void handle(std::size_t size) {
     if (size > SfuCore::kMaxDatagramSize) return;  // truncated jumbo: not ours
-    core->handle_datagram(from_endpoint(rx_from), MutableByteView(rx.data(), size),
+    core->handle_datagram(net::to_transport_address(rx_from), MutableByteView(rx.data(), size),
                           SfuCore::Clock::now());
   }
 
@@ -138,32 +105,26 @@ struct Sfu::Impl final : SfuOutput {
 Result<std::unique_ptr<Sfu>> Sfu::create(const SfuConfig& config, TransportCallback on_transport) {
   auto impl = std::make_unique<Impl>();
   impl->callback = std::move(on_transport);
-  boost::system::error_code ec;
-  const auto bind_ip = asio::ip::make_address(config.bind_address, ec);
-  if (ec) return fail(Errc::invalid_argument, "sfu: bad bind address " + config.bind_address);
-  const udp::endpoint bind_to(bind_ip, config.port);
-  impl->socket.open(bind_to.protocol(), ec);
-  impl->ipv6_socket = bind_to.protocol() == udp::v6();
-  if (!ec && impl->ipv6_socket) impl->socket.set_option(asio::ip::v6_only(false), ec);
-  if (!ec) impl->socket.bind(bind_to, ec);
-  if (!ec) impl->socket.non_blocking(true, ec);
-  if (ec)
-    return fail(Errc::io_error, "sfu: cannot bind " + config.bind_address + ": " + ec.message());
-  // Larger kernel buffers are a wish, not a requirement (capped by net.core.*mem_max).
-  impl->socket.set_option(udp::socket::receive_buffer_size(kSocketBufferBytes), ec);
-  impl->socket.set_option(udp::socket::send_buffer_size(kSocketBufferBytes), ec);
-  impl->local = from_endpoint(impl->socket.local_endpoint());
+  net::UdpSocketOptions socket_options;
+  socket_options.non_blocking = true;  // drain() reads synchronously
+  socket_options.buffer_size_bytes = kSocketBufferBytes;
+  ZTM_TRY(
+      net::open_udp_socket(impl->socket, config.bind_address, config.port, socket_options, "sfu"));
+  const udp::endpoint bound = impl->socket.local_endpoint();
+  impl->ipv6_socket = bound.protocol() == udp::v6();
+  impl->local = net::to_transport_address(bound);
 
   SfuCoreConfig core_config = config.core;
   core_config.candidate = impl->local;
   if (!config.advertised_address.empty()) {
+    boost::system::error_code ec;
     const auto advertised = asio::ip::make_address(config.advertised_address, ec);
     if (ec) {
       return fail(Errc::invalid_argument,
                   "sfu: bad advertised address " + config.advertised_address);
     }
-    core_config.candidate = from_endpoint(udp::endpoint(advertised, impl->local.port));
-  } else if (bind_ip.is_unspecified()) {
+    core_config.candidate = net::to_transport_address(udp::endpoint(advertised, impl->local.port));
+  } else if (bound.address().is_unspecified()) {
     return fail(Errc::invalid_argument,
                 "sfu: a wildcard bind address needs advertised_address for the candidate");
   }
