@@ -13,6 +13,7 @@ namespace {
 
 struct JoinArgs {
   std::string service;
+  std::vector<std::string> more_services;
   std::string service_ca;
   std::string meeting;
   std::string token;
@@ -67,6 +68,7 @@ void run(const JoinArgs& a) {
 
   client::ClientOptions o;
   o.service_url = a.service;
+  o.more_service_urls = a.more_services;
   o.service_ca_bundle = a.service_ca;
   o.meeting = a.meeting;
   o.auth_token = a.token;
@@ -117,6 +119,9 @@ void add_join_command(CLI::App& app) {
   cmd->add_option("--service", a->service,
                   "The service's WebSocket URL (wss://host:port/v1/meetings)")
       ->required();
+  cmd->add_option("--also-service", a->more_services,
+                  "Another node of the same multi-node service, tried when the others cannot "
+                  "be reached (repeatable)");
   cmd->add_option("--service-ca", a->service_ca,
                   "PEM trust anchors for the service's TLS certificate (default: system store)")
       ->check(CLI::ExistingFile);

@@ -1,5 +1,6 @@
 // `ztmeet server`: the untrusted meeting service (signaling over TLS WebSockets, the
-// delivery service, SQLite state, the SFU). `ztmeet server token` mints meeting
+// delivery service, SQLite or Redis state, the SFU; with --node-id, one node of a
+// multi-node service over Redis). `ztmeet server token` mints meeting
 // tokens; `ztmeet server init-secret` makes the token secret. See docs/operations.md.
 #include <fcntl.h>
 #include <pthread.h>
@@ -34,6 +35,10 @@ struct ServerArgs {
   std::string self_signed_dir;
   std::vector<std::string> names;
   std::string db;
+  std::string redis;
+  std::string node_id;
+  std::string advertise_url;
+  int lease_ttl_ms = 10000;
   std::string media_listen;
   std::string media_advertise;
   std::string token_secret_file;
@@ -160,6 +165,26 @@ void run_server(const ServerArgs& args) {
   if (!fingerprint) die(config.cert_file + ": " + fingerprint.error().what());
 
   config.db_path = args.db;
+  if (!args.redis.empty() && !args.db.empty()) die("--db and --redis exclude each other");
+  config.redis_url = args.redis;
+  if (!args.node_id.empty()) {
+    if (args.redis.empty()) die("--node-id needs --redis (the cluster's shared state)");
+    server::ClusterConfig cluster;
+    cluster.node_id = args.node_id;
+    cluster.lease_ttl = std::chrono::milliseconds(args.lease_ttl_ms);
+    cluster.advertised_url = args.advertise_url;
+    if (cluster.advertised_url.empty()) {
+      if (port == 0 || host == "0.0.0.0" || host == "::") {
+        die("give --advertise-url (the wss URL other nodes send this node's members to)");
+      }
+      const bool v6_host = host.find(':') != std::string::npos;
+      cluster.advertised_url = "wss://" + (v6_host ? "[" + host + "]" : host) + ":" +
+                               std::to_string(port) + "/v1/meetings";
+    }
+    config.cluster = std::move(cluster);
+  } else if (!args.advertise_url.empty()) {
+    die("--advertise-url is for a cluster node (--node-id)");
+  }
   config.open = args.open;
   if (!args.host.empty()) config.open_host = args.host;
   if (!args.token_secret_file.empty()) config.token_secret = load_secret(args.token_secret_file);
@@ -198,9 +223,15 @@ void run_server(const ServerArgs& args) {
       v6 ? "[" : "", host.c_str(), v6 ? "]" : "", (*service)->port(), v6 ? "[" : "", host.c_str(),
       v6 ? "]" : "", (*service)->port());
   std::printf("ztmeet server: certificate sha-256 %s\n", fingerprint->c_str());
-  std::printf("ztmeet server: state %s\n",
-              args.db.empty() ? "in memory (lost at exit; use --db FILE to keep it)"
-                              : ("in " + args.db).c_str());
+  // The Redis URL carries no credentials (they are refused), so it can be printed.
+  const std::string state = !args.redis.empty() ? "in Redis " + args.redis
+                            : args.db.empty() ? "in memory (lost at exit; use --db FILE to keep it)"
+                                              : "in " + args.db;
+  std::printf("ztmeet server: state %s\n", state.c_str());
+  if (!args.node_id.empty()) {
+    std::printf("ztmeet server: cluster node %s (lease ttl %d ms)\n", args.node_id.c_str(),
+                args.lease_ttl_ms);
+  }
   std::printf(
       "ztmeet server: auth %s\n",
       args.open ? "open (anyone who knows a meeting id may join its signaling)" : "meeting tokens");
@@ -232,6 +263,16 @@ void add_server_command(CLI::App& app) {
       "make (once) and use a self-signed certificate in DIR (cert.pem is the clients' CA file)");
   server->add_option("--name", args->names, "extra DNS name or IP for the self-signed certificate");
   server->add_option("--db", args->db, "SQLite file for meeting state (default: in memory)");
+  server->add_option("--redis", args->redis,
+                     "keep meeting state in Redis: redis://host[:port][/db] (instead of --db)");
+  server->add_option("--node-id", args->node_id,
+                     "run as this node of a multi-node service sharing --redis (unique per node)");
+  server->add_option("--advertise-url", args->advertise_url,
+                     "with --node-id: this node's wss URL for redirects (default: from --listen)");
+  server
+      ->add_option("--lease-ttl-ms", args->lease_ttl_ms,
+                   "with --node-id: a dead node's meetings move after this long")
+      ->capture_default_str();
   server->add_option("--media-listen", args->media_listen, "enable the SFU on UDP host:port");
   server->add_option("--media-advertise", args->media_advertise,
                      "IP clients reach the SFU at (NAT; default: the bound address)");

@@ -156,6 +156,10 @@ class Loop {
 
   // Signaling.
   Result<void> connect();
+  // next_entry moves to the next configured node (service_url, more_service_urls):
+  // the node in use could not be reached, or redirected too often.
+  void next_entry();
+  void follow_redirect(const proto::Redirect& redirect, TimePoint now);
   void send(const proto::ClientMessage& message);
   void handle_signaling(const std::string& text, TimePoint now);
   void process(meeting::Output output, TimePoint now);
@@ -182,6 +186,10 @@ class Loop {
 
   std::unique_ptr<SignalingChannel> channel_;
   std::uint64_t channel_generation_ = 0;
+  // The node connected to: a configured entry, or where a redirect pointed.
+  std::string service_url_;
+  std::size_t entry_ = 0;  // index into service_url, more_service_urls
+  int redirects_ = 0;      // followed since the last session or entry change
   bool connected_ = false;
   std::optional<TimePoint> reconnect_at_;
   std::optional<TimePoint> disconnected_since_;
@@ -299,10 +307,47 @@ Result<void> Loop::connect() {
   cb.on_closed = [this, generation](std::string reason) {
     queue_.push(SignalingClosed{generation, std::move(reason)});
   };
-  ZTM_TRY_ASSIGN(channel_,
-                 connector_(options_.service_url, options_.service_ca_bundle, std::move(cb)));
+  if (service_url_.empty()) service_url_ = options_.service_url;
+  ZTM_TRY_ASSIGN(channel_, connector_(service_url_, options_.service_ca_bundle, std::move(cb)));
   connected_ = true;
   return ok();
+}
+
+void Loop::next_entry() {
+  const std::size_t entries = 1 + options_.more_service_urls.size();
+  entry_ = (entry_ + 1) % entries;
+  service_url_ = entry_ == 0 ? options_.service_url : options_.more_service_urls[entry_ - 1];
+  redirects_ = 0;
+}
+
+void Loop::follow_redirect(const proto::Redirect& redirect, TimePoint now) {
+  // The node we reached does not own the meeting (docs/protocol.md, redirect). The
+  // same hello, with the resume token, goes to the owner. A chain of redirects ends
+  // after kMaxRedirects (nodes that disagree, or a hostile one): back to an entry.
+  ++channel_generation_;  // the redirecting node's close is not news
+  channel_.reset();
+  connected_ = false;
+  engine_->disconnected();
+  disconnected_since_ = disconnected_since_.value_or(now);
+  if (redirects_ >= proto::kMaxRedirects) {
+    emit("redirect", {{"url", redirect.url}, {"followed", false}});
+    if (now - *disconnected_since_ > options_.reconnect_window) {
+      // Nodes that keep sending us around are as good as no service at all.
+      done_ = true;
+      end_reason_ = "no node of the service would serve the meeting (redirect loop)";
+      emit("error", {{"message", end_reason_}});
+      return;
+    }
+    say("too many redirects; trying another node");
+    next_entry();
+    reconnect_at_ = now + milliseconds(500);
+    return;
+  }
+  ++redirects_;
+  service_url_ = redirect.url;
+  emit("redirect", {{"url", redirect.url}, {"followed", true}});
+  say("redirected to " + redirect.url);
+  reconnect_at_ = now;
 }
 
 void Loop::send(const proto::ClientMessage& message) {
@@ -355,6 +400,10 @@ void Loop::handle_signaling(const std::string& text, TimePoint now) {
     if (!connected) emit("media_link", {{"state", "failed"}, {"reason", connected.error().what()}});
     return;
   }
+  if (const auto* redirect = std::get_if<proto::Redirect>(&*message)) {
+    follow_redirect(*redirect, now);
+    return;
+  }
   if (const auto* changed = std::get_if<proto::LeaderChanged>(&*message)) {
     leader_ = changed->leader;
   }
@@ -367,6 +416,7 @@ void Loop::handle_signaling(const std::string& text, TimePoint now) {
     say("session with the service: participant " + session.participant + ", role " +
         std::string(proto::to_string(session.role)));
     disconnected_since_.reset();
+    redirects_ = 0;
   }
   process(engine_->handle(*message, now), now);
   // A new session (first, or resumed after a reconnect or a service restart) gets a
@@ -536,11 +586,15 @@ Result<RunSummary> Loop::run() {
   say("joining meeting " + options_.meeting + " at " + options_.service_url + " as " +
       identity_.own_status.summary());
   {
+    // Each configured node once; the first that answers is the entry.
     auto connected = connect();
+    for (std::size_t i = 0; !connected && i < options_.more_service_urls.size(); ++i) {
+      next_entry();
+      connected = connect();
+    }
     if (!connected) {
-      return fail(connected.error().code, "cannot connect to the service at " +
-                                              options_.service_url + ": " +
-                                              connected.error().message);
+      return fail(connected.error().code, "cannot connect to the service at " + service_url_ +
+                                              ": " + connected.error().message);
     }
   }
   process(engine_->start(Clock::now()), Clock::now());
@@ -578,6 +632,8 @@ Result<RunSummary> Loop::run() {
         emit("error", {{"message", end_reason_}});
         break;
       } else {
+        // This node is gone (or a redirect pointed at a dead owner): the next one.
+        next_entry();
         reconnect_at_ = now + milliseconds(500);
       }
     }

@@ -13,9 +13,7 @@ class HostileService : public MeetingFixture {
   // run_meeting: alice creates, bob (the victim, connection 2) joins, then carol
   // joins, which makes a Commit the relay attacks on its way to bob.
   void run_meeting(const std::string& mode) {
-    for (const char* n : {"alice", "bob", "carol"}) {
-      make_identity(n, std::string(n) + "@example.test", false, false);
-    }
+    make_members({"alice", "bob", "carol"});
     start_service();
     start_hostile_relay(mode, 2);
     join("alice");

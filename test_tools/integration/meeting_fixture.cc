@@ -71,6 +71,27 @@ std::vector<std::string> MeetingFixture::anchors() const {
           "provider:" + (dir_.path() / "provider.pem").string()};
 }
 
+void MeetingFixture::make_members(const std::vector<std::string>& names) {
+  for (const auto& n : names) make_identity(n, n + "@example.test", false, false);
+}
+
+std::map<std::string, json> MeetingFixture::start_meeting(const std::vector<std::string>& names,
+                                                          std::vector<std::string> extra_args) {
+  start_service(std::move(extra_args));
+  if (HasFatalFailure() || names.empty()) return {};
+  join(names.front());
+  if (!client(names.front()).wait_for("joined", nullptr, kTimeout)) {
+    ADD_FAILURE() << names.front() << " did not join\n" << log_text(names.front());
+    return {};
+  }
+  std::set<std::string> identities;
+  for (const auto& n : names) {
+    if (n != names.front()) join(n);
+    identities.insert(identity_of(n));
+  }
+  return wait_group(names, identities);
+}
+
 void MeetingFixture::start_service(std::vector<std::string> extra_args) {
   ztm::demo::ServiceOptions o;
   o.ztmeet = ztmeet_binary();

@@ -40,6 +40,16 @@ class MeetingFixture : public ::testing::Test {
   std::filesystem::path make_identity(const std::string& name, const std::string& san, bool device,
                                       bool provider);
   std::vector<std::string> anchors() const;
+  // make_members writes a verified user identity <name>@example.test for each name.
+  void make_members(const std::vector<std::string>& names);
+
+  // start_meeting starts the service (with extra_args) and joins `names` in order: the
+  // first creates the meeting and is waited for until it has joined, then the others
+  // join and everyone waits until all show the same group of all of them
+  // (wait_group). Returns their status events, empty (with a test failure) if the
+  // service did not start or the group did not form.
+  std::map<std::string, json> start_meeting(const std::vector<std::string>& names,
+                                            std::vector<std::string> extra_args = {});
 
   void start_service(std::vector<std::string> extra_args = {});
   // start_hostile_relay puts the hostile service (hostile_relay.cc) in front of the

@@ -87,15 +87,8 @@ std::vector<std::uint64_t> epochs_before(const ztm::demo::Participant& c,
 }
 
 TEST_F(Meeting, LeaderCrashIsFailedOverAndTheNewLeaderRemovesIt) {
-  for (const char* n : {"alice", "bob", "carol"})
-    make_identity(n, std::string(n) + "@example.test", false, false);
-  start_service();
-  join("alice");
-  ASSERT_TRUE(client("alice").wait_for("joined", nullptr, kTimeout));
-  join("bob");
-  join("carol");
-  auto views = wait_group({"alice", "bob", "carol"},
-                          {"alice@example.test", "bob@example.test", "carol@example.test"});
+  make_members({"alice", "bob", "carol"});
+  auto views = start_meeting({"alice", "bob", "carol"});
   ASSERT_EQ(views.size(), 3u);
   ASSERT_TRUE(all_equal(views));
   const auto code = code_of(views["alice"]);
@@ -122,13 +115,8 @@ TEST_F(Meeting, LeaderCrashIsFailedOverAndTheNewLeaderRemovesIt) {
 }
 
 TEST_F(Meeting, ServiceRestartResumesTheMeetingAtItsEpoch) {
-  for (const char* n : {"alice", "bob", "carol"})
-    make_identity(n, std::string(n) + "@example.test", false, false);
-  start_service();
-  join("alice");
-  ASSERT_TRUE(client("alice").wait_for("joined", nullptr, kTimeout));
-  join("bob");
-  auto views = wait_group({"alice", "bob"}, {"alice@example.test", "bob@example.test"});
+  make_members({"alice", "bob", "carol"});
+  auto views = start_meeting({"alice", "bob"});
   ASSERT_TRUE(all_equal(views));
 
   ASSERT_TRUE(service_->restart().has_value()) << ztm_test::read_text(service_->options().log_file);
@@ -158,13 +146,8 @@ TEST_F(Meeting, ServiceRestartResumesTheMeetingAtItsEpoch) {
 }
 
 TEST_F(Meeting, ReconnectingMemberCatchesUpOnWhatItMissed) {
-  for (const char* n : {"alice", "bob", "carol"})
-    make_identity(n, std::string(n) + "@example.test", false, false);
-  start_service();
-  join("alice");
-  ASSERT_TRUE(client("alice").wait_for("joined", nullptr, kTimeout));
-  join("bob");
-  auto views = wait_group({"alice", "bob"}, {"alice@example.test", "bob@example.test"});
+  make_members({"alice", "bob", "carol"});
+  auto views = start_meeting({"alice", "bob"});
   ASSERT_TRUE(all_equal(views));
 
   // Bob's signaling goes away for 4 s (under the service's reconnect grace); carol
@@ -188,13 +171,8 @@ TEST_F(Meeting, ReconnectingMemberCatchesUpOnWhatItMissed) {
 }
 
 TEST_F(Meeting, JoinerDecryptsNothingSentBeforeItJoined) {
-  for (const char* n : {"alice", "bob", "carol"})
-    make_identity(n, std::string(n) + "@example.test", false, false);
-  start_service();
-  join("alice");
-  ASSERT_TRUE(client("alice").wait_for("joined", nullptr, kTimeout));
-  join("bob");
-  auto views = wait_group({"alice", "bob"}, {"alice@example.test", "bob@example.test"});
+  make_members({"alice", "bob", "carol"});
+  auto views = start_meeting({"alice", "bob"});
   ASSERT_TRUE(wait_frames_from("bob", "alice@example.test", 50));
   join("carol");
   auto joined = client("carol").wait_for("joined", nullptr, kTimeout);
@@ -218,15 +196,8 @@ TEST_F(Meeting, JoinerDecryptsNothingSentBeforeItJoined) {
 }
 
 TEST_F(Meeting, RemovedMemberDecryptsNothingSentAfterItsRemoval) {
-  for (const char* n : {"alice", "bob", "carol"})
-    make_identity(n, std::string(n) + "@example.test", false, false);
-  start_service({"--reconnect-grace-ms", "1000"});
-  join("alice");
-  ASSERT_TRUE(client("alice").wait_for("joined", nullptr, kTimeout));
-  join("bob");
-  join("carol");
-  auto views = wait_group({"alice", "bob", "carol"},
-                          {"alice@example.test", "bob@example.test", "carol@example.test"});
+  make_members({"alice", "bob", "carol"});
+  auto views = start_meeting({"alice", "bob", "carol"}, {"--reconnect-grace-ms", "1000"});
   ASSERT_TRUE(all_equal(views));
   ASSERT_TRUE(wait_frames_from("carol", "alice@example.test", 25));
   // Carol's signaling disappears for longer than the service's reconnect grace: the
@@ -263,8 +234,7 @@ TEST_F(Meeting, RemovedMemberDecryptsNothingSentAfterItsRemoval) {
 }
 
 TEST_F(Meeting, VerifiedOnlyMeetingRefusesAGuestWhoThenDecryptsNothing) {
-  make_identity("alice", "alice@example.test", false, false);
-  make_identity("bob", "bob@example.test", false, false);
+  make_members({"alice", "bob"});
   make_identity("guest", "guest@partner.test", false, true);
   start_service();
   join("alice", {"--policy", "verified-only"});
@@ -292,8 +262,7 @@ TEST_F(Meeting, VerifiedOnlyMeetingRefusesAGuestWhoThenDecryptsNothing) {
 }
 
 TEST_F(Meeting, ServicePosingAsAParticipantGetsTheCiphertextButNoKey) {
-  make_identity("alice", "alice@example.test", false, false);
-  make_identity("bob", "bob@example.test", false, false);
+  make_members({"alice", "bob"});
   // The service's own listener: a certificate from a CA the service made up. The
   // service can give it a seat in signaling and media forwarding (authentication
   // there is the service's business), but the members trust no such CA.
@@ -311,11 +280,7 @@ TEST_F(Meeting, ServicePosingAsAParticipantGetsTheCiphertextButNoKey) {
     ASSERT_TRUE(ztm::identity::write_private_key_pem(key, out / "signature-key.pem").has_value());
     ztm_test::write_text((out / "chain.pem").string(), leaf.pem());
   }
-  start_service();
-  join("alice");
-  ASSERT_TRUE(client("alice").wait_for("joined", nullptr, kTimeout));
-  join("bob");
-  auto views = wait_group({"alice", "bob"}, {"alice@example.test", "bob@example.test"});
+  auto views = start_meeting({"alice", "bob"});
   ASSERT_EQ(views.size(), 2u);
   join("listener", {"--anchor", "provider:" + rogue_pem.string()});
   ASSERT_TRUE(client("listener")

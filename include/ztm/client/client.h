@@ -18,6 +18,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "ztm/base/error.h"
 #include "ztm/client/identity.h"
@@ -48,7 +49,12 @@ enum class OutputMode : std::uint8_t {
 };
 
 struct ClientOptions {
-  std::string service_url;        // wss://host:port/v1/meetings
+  std::string service_url;  // wss://host:port/v1/meetings
+  // more_service_urls: other nodes of the same multi-node service. When the node in
+  // use cannot be reached, the client tries the next of service_url and these; a node
+  // that does not own the meeting redirects to the one that does (at most
+  // protocol::kMaxRedirects in a row).
+  std::vector<std::string> more_service_urls;
   std::string service_ca_bundle;  // PEM trust anchors for the service's TLS certificate
   std::string meeting;
   std::string auth_token;

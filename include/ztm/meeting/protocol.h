@@ -244,15 +244,27 @@ struct MeetingEnded {
 
 // ServiceError: a request was refused. Codes: "unsupported_version",
 // "unauthorized", "malformed", "not_leader", "not_a_member", "unknown_participant",
-// "too_large", "rate_limited", "internal".
+// "too_large", "rate_limited", "internal", "unavailable" (a node of a multi-node
+// service cannot reach its shared state: retry).
 struct ServiceError {
   std::string code;
   std::string message;
 };
 
-using ServerMessage = std::variant<Session, LeaderChanged, JoinRequest, RemoveRequest, MlsDelivery,
-                                   WelcomeDelivery, CommitResult, SwitchEpoch, RosterUpdate,
-                                   MediaAnswer, KeyframeRequest, MeetingEnded, ServiceError>;
+// Redirect answers a Hello on a node of a multi-node service that does not own the
+// meeting: the client closes this connection and says the same hello (with its
+// resume token) at `url`, the owning node's wss URL. Clients follow at most
+// kMaxRedirects in a row (docs/decisions/0075-multi-node-redis-leases.md).
+struct Redirect {
+  std::string url;
+};
+inline constexpr int kMaxRedirects = 3;
+inline constexpr std::size_t kMaxUrlLength = 2048;
+
+using ServerMessage =
+    std::variant<Session, LeaderChanged, JoinRequest, RemoveRequest, MlsDelivery, WelcomeDelivery,
+                 CommitResult, SwitchEpoch, RosterUpdate, MediaAnswer, KeyframeRequest,
+                 MeetingEnded, ServiceError, Redirect>;
 
 // ---------------------------------------------------------------- codec
 

@@ -116,6 +116,9 @@ struct DeliveryConfig {
   ExternalSenderProvider* external_sender = nullptr;  // not owned; may be null
   // make_token returns a fresh resume token; empty: 32 random bytes, base64url.
   std::function<std::string()> make_token;
+  // load_stored_meetings: create() loads every stored meeting. A cluster node starts
+  // empty instead and adopts the meetings whose lease it takes (adopt_meeting).
+  bool load_stored_meetings = true;
 };
 
 // DeliveryStats are counters for /healthz and the load bench.
@@ -164,6 +167,18 @@ class DeliveryService {
   Output shutdown();
 
   DeliveryStats stats() const;
+
+  // ---- a node of a multi-node service (delivery_adopt.cc; include/ztm/server/cluster.h)
+  // has_meeting: the meeting is loaded here.
+  bool has_meeting(const std::string& meeting) const;
+  // adopt_meeting loads one stored meeting (this node took its lease), as create()
+  // loads each at a restart: its members count as disconnected since `now` and have
+  // the reconnect grace to resume. Error invalid_state if it is loaded already.
+  Result<void> adopt_meeting(MeetingRecord record, TimePoint now);
+  // drop_meeting forgets a meeting here without touching storage (this node lost its
+  // lease; the new owner continues it): its connections are closed, its media peers
+  // removed. The Output's close list is exactly the meeting's connections.
+  Output drop_meeting(const std::string& meeting);
 
   struct State;
 

@@ -1,7 +1,11 @@
 // Service: the running meeting service (`ztmeet server`): the DeliveryService behind
-// the TLS WebSocket transport, its Storage (SQLite or memory), the service's MLS
+// the TLS WebSocket transport, its Storage (SQLite, Redis or memory), the service's MLS
 // external-sender key, the SFU when media is enabled, transport authentication, the
 // /healthz endpoint and structured logs. docs/operations.md describes running it.
+//
+// With a ClusterConfig it is one node of a multi-node service over Redis
+// (include/ztm/server/cluster.h): it serves the meetings whose lease it holds and
+// redirects the hellos of the others to their owner.
 //
 // Threading: the DeliveryService lives on the WebSocket server's one thread; every
 // frame, close and timer is handled there in order. The SFU runs its own thread.
@@ -15,6 +19,7 @@
 
 #include "ztm/base/error.h"
 #include "ztm/base/secret.h"
+#include "ztm/server/cluster.h"
 #include "ztm/server/delivery_service.h"
 
 namespace ztm::server {
@@ -30,6 +35,10 @@ struct ServiceConfig {
   SecretBytes key_pem;
   // db_path: the SQLite file; empty keeps state in memory (lost when the process ends).
   std::string db_path;
+  // redis_url: keep state in Redis (redis://host[:port][/db]) instead; excludes db_path.
+  std::string redis_url;
+  // cluster: with redis_url, run as one node of a multi-node service.
+  std::optional<ClusterConfig> cluster;
   // Authentication: with a token secret, hello.auth_token must be a meeting token
   // (mint_meeting_token); with `open`, every hello is admitted. Exactly one of them.
   std::optional<SecretBytes> token_secret;

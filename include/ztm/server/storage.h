@@ -1,8 +1,9 @@
 // Storage of the meeting service's state: meetings, their roster, epoch, pending
 // KeyPackages and handshake log, so that a restarted service resumes every meeting at
-// its epoch (docs/operations.md). Two implementations: MemoryStorage (tests, demos, a
-// service that may forget everything when it stops) and SqliteStorage (the default of
-// `ztmeet server --db FILE`).
+// its epoch (docs/operations.md). Three implementations: MemoryStorage (tests, demos, a
+// service that may forget everything when it stops), SqliteStorage (the default of
+// `ztmeet server --db FILE`) and RedisStorage (`ztmeet server --redis URL`, shared by
+// the nodes of a cluster, docs/decisions/0075-multi-node-redis-leases.md).
 //
 // What is stored is what the service already sees: routing hints, MLS messages it
 // relays (signed and, for Welcomes and application data, encrypted end to end) and
@@ -73,6 +74,15 @@ class Storage {
   virtual ~Storage() = default;
   // load_all returns every stored meeting with its participants and log (in seq order).
   virtual Result<std::vector<MeetingRecord>> load_all() = 0;
+  // load_meeting returns one stored meeting with its participants and log, or nullopt.
+  // A cluster node loads only the meetings it owns. The default reads everything.
+  virtual Result<std::optional<MeetingRecord>> load_meeting(const std::string& meeting) {
+    ZTM_TRY_ASSIGN(auto all, load_all());
+    for (auto& m : all) {
+      if (m.meeting == meeting) return std::optional<MeetingRecord>(std::move(m));
+    }
+    return std::optional<MeetingRecord>();
+  }
   // begin/commit group the writes of one event (a SQLite transaction).
   virtual Result<void> begin() = 0;
   virtual Result<void> commit() = 0;
@@ -122,5 +132,22 @@ class MemoryStorage final : public Storage {
 // the last few events, a crash of the process loses none). The file is created 0600.
 // Errors: io_error (cannot open, schema mismatch).
 Result<std::unique_ptr<Storage>> open_sqlite_storage(const std::string& path);
+
+// open_redis_storage connects to Redis at `url` (redis://host[:port][/db]). Each
+// meeting has its own keys (ztm:row:M, ztm:participants:M, ztm:log:M, in the set
+// ztm:meetings); the service keys are in the hash ztm:service_keys, stored as they are
+// (Redis is inside the service's trust boundary, docs/security.md) and never logged.
+// The writes between begin() and commit() go to Redis as one Lua script, which
+// Redis runs atomically (as MULTI/EXEC would) and which can check before writing:
+//  - with a non-empty `fence` (a cluster node's id), every write of meeting M is
+//    refused unless the lease ztm:lease:M holds `fence` (include/ztm/server/cluster.h),
+//    so a node that lost a meeting's lease cannot write it (fencing);
+//  - a log entry whose seq is already stored refuses the whole batch.
+// A refused or failed batch writes nothing. put_service_key keeps the first value
+// stored under a name (two nodes starting at once must not replace each other's
+// external-sender key) and fails if another value is already there.
+// Errors: invalid_argument (URL), io_error (connection, Redis error, refused batch).
+Result<std::unique_ptr<Storage>> open_redis_storage(const std::string& url,
+                                                    const std::string& fence = {});
 
 }  // namespace ztm::server

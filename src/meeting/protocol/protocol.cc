@@ -338,6 +338,14 @@ Result<ServerMessage> decode_server(const json& j, const std::string& type) {
   if (type == "meeting_ended") {
     return finish<ServerMessage>(r, MeetingEnded{r.optional_string("reason", 1024).value_or("")});
   }
+  if (type == "redirect") {
+    Redirect m;
+    m.url = r.string("url", kMaxUrlLength);
+    // Only to another TLS WebSocket: the client checks it with the same trust anchors.
+    if (!r.error() && !m.url.starts_with("wss://"))
+      r.fail(Errc::invalid_encoding, "url", "want wss://");
+    return finish<ServerMessage>(r, std::move(m));
+  }
   if (type == "error") {
     ServiceError m;
     m.code = r.string("code");
@@ -418,7 +426,8 @@ std::string_view type_name(const ServerMessage& message) {
                                [](const MediaAnswer&) { return "media_answer"; },
                                [](const KeyframeRequest&) { return "keyframe_request"; },
                                [](const MeetingEnded&) { return "meeting_ended"; },
-                               [](const ServiceError&) { return "error"; }},
+                               [](const ServiceError&) { return "error"; },
+                               [](const Redirect&) { return "redirect"; }},
                     message);
 }
 
@@ -538,6 +547,9 @@ std::string encode(const ServerMessage& message) {
                  },
                  [](const ServiceError& m) {
                    return json{{"code", m.code}, {"message", m.message}};
+                 },
+                 [](const Redirect& m) {
+                   return json{{"url", m.url}};
                  }},
       message);
   j["type"] = type_name(message);

@@ -105,6 +105,21 @@ TEST(Protocol, RejectsMalformedInputWithTypedErrors) {
   EXPECT_NE(s.error().message.find("role"), std::string::npos);
 }
 
+// redirect (multi-node service): round trip, and only to a wss:// URL of bounded size.
+TEST(Protocol, RedirectRoundTripsAndWantsWss) {
+  const std::string url = "wss://node-b.example:8443/v1/meetings";
+  auto d = decode_server_message(encode(ServerMessage{Redirect{url}}));
+  ASSERT_TRUE(d) << d.error().what();
+  EXPECT_EQ(std::get<Redirect>(*d).url, url);
+  EXPECT_EQ(type_name(*d), "redirect");
+  for (const std::string& bad : std::vector<std::string>{
+           R"({"type":"redirect"})", R"({"type":"redirect","url":"ws://x/v1/meetings"})",
+           R"({"type":"redirect","url":"https://x"})", R"({"type":"redirect","url":7})",
+           R"({"type":"redirect","url":"wss://)" + std::string(kMaxUrlLength, 'x') + R"("})"}) {
+    EXPECT_FALSE(decode_server_message(bad)) << bad;
+  }
+}
+
 TEST(Protocol, UnknownExtraFieldsAreIgnored) {
   auto r = decode_client_message(R"({"type":"ready","epoch":3,"future_field":{"x":1}})");
   ASSERT_TRUE(r);

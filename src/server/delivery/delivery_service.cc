@@ -504,31 +504,13 @@ Result<std::unique_ptr<DeliveryService>> DeliveryService::create(DeliveryConfig 
   auto state = std::make_unique<State>();
   state->config = std::move(config);
   state->storage = &storage;
+  const bool load = state->config.load_stored_meetings;
+  auto service = std::unique_ptr<DeliveryService>(new DeliveryService(std::move(state)));
+  if (!load) return service;  // a cluster node adopts its meetings one by one
   ZTM_TRY_ASSIGN(auto loaded, storage.load_all());
-  for (auto& record : loaded) {
-    Meeting m;
-    m.log = std::move(record.log);
-    std::sort(m.log.begin(), m.log.end(),
-              [](const LogRecord& a, const LogRecord& b) { return a.seq < b.seq; });
-    for (auto& pr : record.participants) {
-      Participant p;
-      p.disconnected_at = now;
-      if (!pr.resume_token_hash.empty()) {
-        state->tokens[to_hex(pr.resume_token_hash)] = {record.meeting, pr.participant};
-      }
-      // A remove_request of before the restart went to a leader that is gone.
-      p.remove_requested = false;
-      p.record = std::move(pr);
-      std::string id = p.record.participant;
-      m.participants.emplace(std::move(id), std::move(p));
-    }
-    record.participants.clear();
-    m.row = std::move(record);
-    m.idle_since = now;
-    std::string id = m.row.meeting;
-    state->meetings.emplace(std::move(id), std::move(m));
-  }
-  return std::unique_ptr<DeliveryService>(new DeliveryService(std::move(state)));
+  // A restart loads each meeting as a cluster node adopts one (delivery_adopt.cc).
+  for (auto& record : loaded) ZTM_TRY(service->adopt_meeting(std::move(record), now));
+  return service;
 }
 
 Output DeliveryService::on_open(ConnectionId connection, TimePoint /*now*/) {

@@ -109,6 +109,8 @@ struct Service::Impl {
   std::unique_ptr<Sfu> sfu;
   std::unique_ptr<SfuRelay> relay;
   std::unique_ptr<DeliveryService> delivery;  // touched only on the server thread
+  std::unique_ptr<MeetingLeases> leases;      // cluster node only; server thread
+  std::unique_ptr<ClusterNode> cluster;       // cluster node only; server thread
   std::unique_ptr<ws::WebSocketServer> server;
   // The server thread may take a connection before start() has stored `server`;
   // dispatch reads it through this atomic and waits the few microseconds if needed.
@@ -160,7 +162,14 @@ struct Service::Impl {
     j["commits_refused"] = stats.commits_refused;
     j["malformed"] = stats.malformed;
     j["storage_errors"] = stats.storage_errors;
-    j["storage"] = config.db_path.empty() ? "memory" : "sqlite";
+    j["storage"] = !config.redis_url.empty() ? "redis"
+                   : config.db_path.empty()  ? "memory"
+                                             : "sqlite";
+    if (cluster) {
+      // The node id is the operator's own label, not a secret; meeting names stay out.
+      j["node"] = config.cluster->node_id;
+      j["owned_meetings"] = cluster->owned().size();
+    }
     j["media"] = sfu != nullptr;
     return j.dump();
   }
@@ -179,7 +188,20 @@ Result<std::unique_ptr<Service>> Service::start(ServiceConfig config) {
   auto impl = std::make_unique<Impl>();
   impl->config = std::move(config);
   ServiceConfig& c = impl->config;
-  if (c.db_path.empty()) {
+  if (!c.redis_url.empty() && !c.db_path.empty()) {
+    return fail(Errc::invalid_argument, "service: choose a SQLite file or Redis, not both");
+  }
+  if (c.cluster && c.redis_url.empty()) {
+    return fail(Errc::invalid_argument, "service: a cluster node keeps its state in Redis");
+  }
+  if (!c.redis_url.empty()) {
+    // A cluster node's writes are fenced by its node id (cluster.h).
+    ZTM_TRY_ASSIGN(impl->storage,
+                   open_redis_storage(c.redis_url, c.cluster ? c.cluster->node_id : std::string()));
+    if (c.cluster) {
+      ZTM_TRY_ASSIGN(impl->leases, MeetingLeases::open(c.redis_url, *c.cluster));
+    }
+  } else if (c.db_path.empty()) {
     impl->storage = std::make_unique<MemoryStorage>();
   } else {
     ZTM_TRY_ASSIGN(impl->storage, open_sqlite_storage(c.db_path));
@@ -218,8 +240,17 @@ Result<std::unique_ptr<Service>> Service::start(ServiceConfig config) {
       };
     }
   }
+  // A cluster node loads no meeting at start: it adopts each one whose lease it takes.
+  delivery.load_stored_meetings = !c.cluster;
+  Authorizer authorize = delivery.authorize;
   ZTM_TRY_ASSIGN(impl->delivery, DeliveryService::create(std::move(delivery), *impl->storage,
                                                          std::chrono::steady_clock::now()));
+  if (c.cluster) {
+    impl->cluster = std::make_unique<ClusterNode>(*impl->leases, *impl->storage, *impl->delivery,
+                                                  std::move(authorize));
+    spdlog::info("cluster: node={} url={} lease_ttl_ms={}", c.cluster->node_id,
+                 c.cluster->advertised_url, c.cluster->lease_ttl.count());
+  }
   const auto loaded = impl->delivery->stats();
   if (loaded.meetings > 0) {
     spdlog::info("storage: resumed meetings={} participants={}", loaded.meetings,
@@ -250,6 +281,15 @@ Result<std::unique_ptr<Service>> Service::start(ServiceConfig config) {
       spdlog::info("connection={} malformed frame bytes={}", id, text.size());
       return raw->dispatch(raw->delivery->on_malformed(id, message.error(), now));
     }
+    // A node that was paused past its renewal time renews before it acts: if a
+    // lease expired meanwhile, the meeting is dropped here instead of accepting a
+    // Commit its successor never sees (the storage fence refuses the write anyway).
+    if (raw->cluster) raw->dispatch(raw->cluster->on_tick(now));
+    if (const auto* hello = std::get_if<protocol::Hello>(&*message); hello && raw->cluster) {
+      auto route = raw->cluster->on_hello(id, *hello, now);
+      raw->dispatch(std::move(route.output));
+      if (!route.deliver) return;
+    }
     raw->dispatch(raw->delivery->on_message(id, *message, now));
   };
   handlers.on_close = [raw](ws::ConnectionId id) {
@@ -260,7 +300,9 @@ Result<std::unique_ptr<Service>> Service::start(ServiceConfig config) {
   };
   handlers.on_tick = [raw] {
     if (raw->stopping) return;
-    raw->dispatch(raw->delivery->on_tick(std::chrono::steady_clock::now()));
+    const auto now = std::chrono::steady_clock::now();
+    raw->dispatch(raw->delivery->on_tick(now));
+    if (raw->cluster) raw->dispatch(raw->cluster->on_tick(now));
   };
   handlers.health = [raw] { return raw->health_json(); };
   ZTM_TRY_ASSIGN(impl->server, ws::WebSocketServer::start(options, std::move(handlers)));
@@ -299,6 +341,9 @@ void Service::stop() {
     impl_->server->post([&] {
       impl_->stopping = true;
       impl_->dispatch(impl_->delivery->shutdown());
+      // The state stays in Redis; giving the leases back lets another node take the
+      // meetings at the members' next hello rather than after the lease TTL.
+      if (impl_->cluster) impl_->cluster->release_all();
       marked.set_value();
     });
     done.wait();
