@@ -13,6 +13,12 @@
 //   BM_MlsFloorRemoveCommit/<N>/<shape>  one HPKE encryption per node of the
 //                                  copath resolution, plus one signature
 //
+// Threads: the ops use ztm::parallel_for (the UpdatePath's HPKE encryptions, a
+// joiner's leaf checks, the Adds' KeyPackage checks), so the op benchmarks report
+// wall time (UseRealTime); run with ZTM_THREADS=1 for the serial figures. The
+// floors are always serial loops on one thread (the 2-core ideal is floor / 2).
+// Each op reports the thread count it ran with as the counter `threads`.
+//
 // The full tree: after the batch Add, every parent node gets a placeholder key,
 // then every even leaf (from the right, leaf 0 last) creates a real UpdatePath
 // with its own signature key (create_update_path, treekem.h). The placeholders
@@ -34,6 +40,7 @@
 #include <vector>
 
 #include "../src/mls/internal/group_state.h"
+#include "ztm/base/parallel.h"
 #include "ztm/crypto/random.h"
 #include "ztm/mls/group.h"
 #include "ztm/mls/tree_math.h"
@@ -205,6 +212,7 @@ Fixture& fixture(std::uint32_t n, int shape) {
 }
 
 void counters(benchmark::State& state, const Fixture& f) {
+  state.counters["threads"] = static_cast<double>(parallelism());
   state.counters["commit_B"] = static_cast<double>(f.add_commit_bytes);
   state.counters["welcome_B"] = static_cast<double>(f.welcome_bytes);
   state.counters["remove_B"] = static_cast<double>(f.remove_commit_bytes);
@@ -359,9 +367,11 @@ int register_all() {
     if (n > max_n) continue;
     for (int shape : {0, 1}) {
       const std::string suffix = "/" + std::to_string(n) + "/" + std::to_string(shape);
-      const auto add = [&](const char* name, void (*fn)(benchmark::State&, std::uint32_t, int)) {
+      const auto add = [&](const char* name, void (*fn)(benchmark::State&, std::uint32_t, int),
+                           bool wall_time = true) {
         auto* b = benchmark::RegisterBenchmark((std::string(name) + suffix).c_str(), fn, n, shape);
         b->Unit(benchmark::kMillisecond);
+        if (wall_time) b->UseRealTime();
         if (n >= 10000) b->Iterations(3);
       };
       add("BM_MlsAddCommit", BM_MlsAddCommit);
@@ -371,7 +381,7 @@ int register_all() {
       add("BM_MlsProcessRemove", BM_MlsProcessRemove);
       add("BM_MlsAdd10Commit", BM_MlsAdd10Commit);
       add("BM_MlsExporter", BM_MlsExporter);
-      add("BM_MlsFloorRemoveCommit", BM_MlsFloorRemoveCommit);
+      add("BM_MlsFloorRemoveCommit", BM_MlsFloorRemoveCommit, /*wall_time=*/false);
     }
     benchmark::RegisterBenchmark(("BM_MlsFloorJoin/" + std::to_string(n)).c_str(), BM_MlsFloorJoin,
                                  n)

@@ -1,5 +1,5 @@
-// AEAD keys over EVP_CIPHER. create() keys one encryption and one decryption
-// context; seal/open only set the nonce on them (EVP_*Init_ex with every other
+// AEAD keys over EVP_CIPHER. create() keys an encryption and/or a decryption
+// context (AeadUse); seal/open only set the nonce on them (EVP_*Init_ex with every other
 // argument null keeps the expanded key), so a call allocates nothing.
 #include "ztm/crypto/aead.h"
 
@@ -41,7 +41,7 @@ struct AeadKey::Impl {
   internal::CipherCtxPtr dec;
 };
 
-Result<AeadKey> AeadKey::create(AeadId id, ByteView key) {
+Result<AeadKey> AeadKey::create(AeadId id, ByteView key, AeadUse use) {
   const EVP_CIPHER* cipher = internal::evp_aead_cipher(id);
   if (cipher == nullptr) return fail(Errc::unsupported, "AeadKey: no cipher for this AEAD id");
   if (key.size() != aead_key_size(id)) {
@@ -51,14 +51,19 @@ Result<AeadKey> AeadKey::create(AeadId id, ByteView key) {
   AeadKey k;
   k.impl_ = std::make_unique<Impl>();
   k.impl_->id = id;
-  k.impl_->enc.reset(EVP_CIPHER_CTX_new());
-  k.impl_->dec.reset(EVP_CIPHER_CTX_new());
-  if (!k.impl_->enc || !k.impl_->dec) {
-    return internal::openssl_fail(Errc::crypto_failure, "EVP_CIPHER_CTX_new");
+  if (use != AeadUse::open_only) {
+    k.impl_->enc.reset(EVP_CIPHER_CTX_new());
+    if (!k.impl_->enc ||
+        EVP_EncryptInit_ex(k.impl_->enc.get(), cipher, nullptr, key.data(), nullptr) != 1) {
+      return internal::openssl_fail(Errc::crypto_failure, "AeadKey: cipher init (seal)");
+    }
   }
-  if (EVP_EncryptInit_ex(k.impl_->enc.get(), cipher, nullptr, key.data(), nullptr) != 1 ||
-      EVP_DecryptInit_ex(k.impl_->dec.get(), cipher, nullptr, key.data(), nullptr) != 1) {
-    return internal::openssl_fail(Errc::crypto_failure, "AeadKey: cipher init");
+  if (use != AeadUse::seal_only) {
+    k.impl_->dec.reset(EVP_CIPHER_CTX_new());
+    if (!k.impl_->dec ||
+        EVP_DecryptInit_ex(k.impl_->dec.get(), cipher, nullptr, key.data(), nullptr) != 1) {
+      return internal::openssl_fail(Errc::crypto_failure, "AeadKey: cipher init (open)");
+    }
   }
   return k;
 }
@@ -88,6 +93,7 @@ bool bad_alias(ByteView in, MutableByteView out) {
 Result<MutableByteView> AeadKey::seal(ByteView nonce, ByteView aad, ByteView plaintext,
                                       MutableByteView out) const {
   if (!impl_) return fail(Errc::invalid_state, "AeadKey: moved-from");
+  if (!impl_->enc) return fail(Errc::invalid_state, "AeadKey: created for opening only");
   if (nonce.size() != kNonceSize)
     return fail(Errc::invalid_argument, "AEAD: nonce must be 12 bytes");
   if (!internal::fits_int(aad.size()) || !internal::fits_int(plaintext.size() + kTagSize)) {
@@ -129,6 +135,7 @@ Result<MutableByteView> AeadKey::seal(ByteView nonce, ByteView aad, ByteView pla
 Result<MutableByteView> AeadKey::open(ByteView nonce, ByteView aad, ByteView ciphertext,
                                       MutableByteView out) const {
   if (!impl_) return fail(Errc::invalid_state, "AeadKey: moved-from");
+  if (!impl_->dec) return fail(Errc::invalid_state, "AeadKey: created for sealing only");
   if (nonce.size() != kNonceSize)
     return fail(Errc::invalid_argument, "AEAD: nonce must be 12 bytes");
   if (ciphertext.size() < kTagSize) {

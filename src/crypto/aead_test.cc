@@ -167,5 +167,27 @@ TEST(AeadKey, MovedKeyKeepsWorking) {
   EXPECT_EQ(*sealed, h("58e2fccefa7e3061367f1d57a4e7455a"));
 }
 
+// A key prepared for one direction interoperates with a two-way key and refuses
+// the other direction.
+TEST(AeadKey, OneWayKeys) {
+  for (const Kat& kat : kats()) {
+    auto seal_only = AeadKey::create(kat.id, kat.key, AeadUse::seal_only);
+    auto open_only = AeadKey::create(kat.id, kat.key, AeadUse::open_only);
+    ASSERT_TRUE(seal_only && open_only);
+    auto sealed = seal_only->seal(kat.nonce, kat.aad, kat.plaintext);
+    ASSERT_TRUE(sealed);
+    EXPECT_EQ(*sealed, kat.ciphertext_and_tag);
+    auto opened = open_only->open(kat.nonce, kat.aad, kat.ciphertext_and_tag);
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(*opened, kat.plaintext);
+    auto wrong_way = seal_only->open(kat.nonce, kat.aad, kat.ciphertext_and_tag);
+    ASSERT_FALSE(wrong_way);
+    EXPECT_EQ(wrong_way.error().code, Errc::invalid_state);
+    auto other_way = open_only->seal(kat.nonce, kat.aad, kat.plaintext);
+    ASSERT_FALSE(other_way);
+    EXPECT_EQ(other_way.error().code, Errc::invalid_state);
+  }
+}
+
 }  // namespace
 }  // namespace ztm::crypto

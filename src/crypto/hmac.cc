@@ -17,20 +17,8 @@ Result<HmacKey> HmacKey::create(HashId id, ByteView key) {
   HmacKey k;
   k.impl_ = std::make_unique<Impl>();
   k.impl_->id = id;
-  k.impl_->ctx.reset(EVP_MAC_CTX_new(internal::evp_hmac()));
-  if (!k.impl_->ctx) return internal::openssl_fail(Errc::crypto_failure, "EVP_MAC_CTX_new");
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                       const_cast<char*>(internal::md_name(id)), 0),
-      OSSL_PARAM_construct_end(),
-  };
-  // An empty key is a valid HMAC key (RFC 2104 pads it with zeros); OpenSSL needs a
-  // non-null pointer to take it as "set the key" rather than "keep the old one".
-  static const std::uint8_t empty_key = 0;
-  const std::uint8_t* key_data = key.empty() ? &empty_key : key.data();
-  if (EVP_MAC_init(k.impl_->ctx.get(), key_data, key.size(), params) != 1) {
-    return internal::openssl_fail(Errc::crypto_failure, "EVP_MAC_init");
-  }
+  k.impl_->ctx = internal::new_hmac(id, key);
+  if (!k.impl_->ctx) return internal::openssl_fail(Errc::crypto_failure, "HMAC setup");
   return k;
 }
 

@@ -2,6 +2,7 @@
 // own sequence number (§5.2), the exporter (§5.3) and the single-shot APIs (§6).
 #include "ztm/crypto/hpke.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "internal/hpke_labeled.h"
@@ -95,6 +96,14 @@ Result<SecretBytes> HpkeContext::export_secret(ByteView exporter_context,
                         exporter_context, length);
 }
 
+Hpke::Hpke(HpkeSuite suite) : suite_(suite) {
+  const Bytes id = hpke_suite_id(suite_);
+  std::copy(id.begin(), id.end(), suite_id_.begin());
+  const SecretBytes hash = labeled_extract(suite_.kdf, suite_id(), {}, "psk_id_hash", {});
+  std::copy(hash.expose().begin(), hash.expose().end(), empty_psk_id_hash_.begin());
+  empty_psk_id_hash_size_ = static_cast<std::uint8_t>(hash.size());
+}
+
 Result<Hpke> Hpke::create(HpkeSuite suite) {
   if (kem_public_key_size(suite.kem) == 0) return fail(Errc::unsupported, "HPKE: unknown KEM");
   if (!kdf_supported(suite.kdf)) return fail(Errc::unsupported, "HPKE: unknown KDF");
@@ -120,6 +129,12 @@ Result<SecretBytes> Hpke::decap(ByteView enc, const DhPrivateKey& recipient_key,
 
 Result<HpkeKeySchedule> Hpke::key_schedule(HpkeMode mode, ByteView shared_secret, ByteView info,
                                            ByteView psk, ByteView psk_id) const {
+  return key_schedule(mode, shared_secret, info, psk, psk_id, true);
+}
+
+Result<HpkeKeySchedule> Hpke::key_schedule(HpkeMode mode, ByteView shared_secret, ByteView info,
+                                           ByteView psk, ByteView psk_id,
+                                           bool with_exporter) const {
   // VerifyPSKInputs (§5.1).
   const bool got_psk = !psk.empty();
   const bool got_psk_id = !psk_id.empty();
@@ -132,16 +147,21 @@ Result<HpkeKeySchedule> Hpke::key_schedule(HpkeMode mode, ByteView shared_secret
     return fail(Errc::invalid_argument, "HPKE: PSK input provided when not needed");
   if (!got_psk && psk_mode) return fail(Errc::invalid_argument, "HPKE: missing required PSK input");
 
-  const Bytes suite_id = hpke_suite_id(suite_);
+  const ByteView suite_id = this->suite_id();
   const HashId kdf = suite_.kdf;
-  const SecretBytes psk_id_hash = labeled_extract(kdf, suite_id, {}, "psk_id_hash", psk_id);
   const SecretBytes info_hash = labeled_extract(kdf, suite_id, {}, "info_hash", info);
 
   HpkeKeySchedule ks;
   ks.mode = mode;
   // key_schedule_context = mode || psk_id_hash || info_hash (hashes of public inputs).
+  ks.key_schedule_context.reserve(1 + 2 * hash_size(kdf));
   ks.key_schedule_context.push_back(static_cast<std::uint8_t>(mode));
-  append(ks.key_schedule_context, psk_id_hash.expose());
+  if (psk_id.empty()) {
+    append(ks.key_schedule_context, ByteView(empty_psk_id_hash_.data(), empty_psk_id_hash_size_));
+  } else {
+    append(ks.key_schedule_context,
+           labeled_extract(kdf, suite_id, {}, "psk_id_hash", psk_id).expose());
+  }
   append(ks.key_schedule_context, info_hash.expose());
 
   ks.secret = labeled_extract(kdf, suite_id, shared_secret, "secret", psk);
@@ -152,8 +172,10 @@ Result<HpkeKeySchedule> Hpke::key_schedule(HpkeMode mode, ByteView shared_secret
                  labeled_expand(kdf, suite_id, ks.secret.expose(), "base_nonce", ctx,
                                 aead_nonce_size(suite_.aead)));
   ks.base_nonce = to_bytes(base_nonce.expose());
-  ZTM_TRY_ASSIGN(ks.exporter_secret,
-                 labeled_expand(kdf, suite_id, ks.secret.expose(), "exp", ctx, hash_size(kdf)));
+  if (with_exporter) {
+    ZTM_TRY_ASSIGN(ks.exporter_secret,
+                   labeled_expand(kdf, suite_id, ks.secret.expose(), "exp", ctx, hash_size(kdf)));
+  }
   return ks;
 }
 
@@ -170,10 +192,12 @@ Result<HpkeContext> Hpke::make_context(HpkeKeySchedule&& ks, bool is_sender) con
   context.impl_ = std::make_unique<HpkeContext::Impl>();
   auto& impl = *context.impl_;
   impl.kdf = suite_.kdf;
-  impl.suite_id = hpke_suite_id(suite_);
+  impl.suite_id = to_bytes(suite_id());
   impl.aead_id = suite_.aead;
   if (suite_.aead != AeadId::export_only) {
-    ZTM_TRY_ASSIGN(impl.aead, AeadKey::create(suite_.aead, ks.key.expose()));
+    // A context seals or opens, never both (§5.2).
+    ZTM_TRY_ASSIGN(impl.aead, AeadKey::create(suite_.aead, ks.key.expose(),
+                                              is_sender ? AeadUse::seal_only : AeadUse::open_only));
   }
   impl.base_nonce = std::move(ks.base_nonce);
   impl.exporter_secret = std::move(ks.exporter_secret);
@@ -183,26 +207,39 @@ Result<HpkeContext> Hpke::make_context(HpkeKeySchedule&& ks, bool is_sender) con
 
 Result<HpkeSender> Hpke::setup_sender(ByteView recipient_public_key, ByteView info,
                                       const HpkeSenderOptions& options) const {
+  return setup_sender(recipient_public_key, info, options, true);
+}
+
+Result<HpkeSender> Hpke::setup_sender(ByteView recipient_public_key, ByteView info,
+                                      const HpkeSenderOptions& options, bool with_exporter) const {
   const HpkeMode mode = mode_of(has_psk(options.psk), options.sender_key != nullptr);
   ZTM_TRY_ASSIGN(HpkeEncapsulation encapsulation, encap(recipient_public_key, options));
-  ZTM_TRY_ASSIGN(HpkeKeySchedule ks, key_schedule(mode, encapsulation.shared_secret.expose(), info,
-                                                  psk_view(options.psk), options.psk_id));
+  ZTM_TRY_ASSIGN(HpkeKeySchedule ks,
+                 key_schedule(mode, encapsulation.shared_secret.expose(), info,
+                              psk_view(options.psk), options.psk_id, with_exporter));
   ZTM_TRY_ASSIGN(HpkeContext context, make_context(std::move(ks), true));
   return HpkeSender{std::move(encapsulation.enc), std::move(context)};
 }
 
 Result<HpkeContext> Hpke::setup_receiver(ByteView enc, const DhPrivateKey& recipient_key,
                                          ByteView info, const HpkeReceiverOptions& options) const {
+  return setup_receiver(enc, recipient_key, info, options, true);
+}
+
+Result<HpkeContext> Hpke::setup_receiver(ByteView enc, const DhPrivateKey& recipient_key,
+                                         ByteView info, const HpkeReceiverOptions& options,
+                                         bool with_exporter) const {
   const HpkeMode mode = mode_of(has_psk(options.psk), options.sender_public_key.has_value());
   ZTM_TRY_ASSIGN(SecretBytes shared_secret, decap(enc, recipient_key, options));
-  ZTM_TRY_ASSIGN(HpkeKeySchedule ks, key_schedule(mode, shared_secret.expose(), info,
-                                                  psk_view(options.psk), options.psk_id));
+  ZTM_TRY_ASSIGN(HpkeKeySchedule ks,
+                 key_schedule(mode, shared_secret.expose(), info, psk_view(options.psk),
+                              options.psk_id, with_exporter));
   return make_context(std::move(ks), false);
 }
 
 Result<Hpke::Sealed> Hpke::seal(ByteView recipient_public_key, ByteView info, ByteView aad,
                                 ByteView plaintext, const HpkeSenderOptions& options) const {
-  ZTM_TRY_ASSIGN(HpkeSender sender, setup_sender(recipient_public_key, info, options));
+  ZTM_TRY_ASSIGN(HpkeSender sender, setup_sender(recipient_public_key, info, options, false));
   ZTM_TRY_ASSIGN(Bytes ciphertext, sender.context.seal(aad, plaintext));
   return Sealed{std::move(sender.enc), std::move(ciphertext)};
 }
@@ -210,7 +247,7 @@ Result<Hpke::Sealed> Hpke::seal(ByteView recipient_public_key, ByteView info, By
 Result<Bytes> Hpke::open(ByteView enc, const DhPrivateKey& recipient_key, ByteView info,
                          ByteView aad, ByteView ciphertext,
                          const HpkeReceiverOptions& options) const {
-  ZTM_TRY_ASSIGN(HpkeContext context, setup_receiver(enc, recipient_key, info, options));
+  ZTM_TRY_ASSIGN(HpkeContext context, setup_receiver(enc, recipient_key, info, options, false));
   return context.open(aad, ciphertext);
 }
 

@@ -96,7 +96,11 @@ Result<SecretBytes> DhPrivateKey::dh(ByteView peer_public_key) const {
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1) {
     return internal::openssl_fail(Errc::crypto_failure, "EVP_PKEY_derive_init");
   }
-  if (EVP_PKEY_derive_set_peer_ex(ctx.get(), peer.get(), 1) != 1) {
+  // validate_peer = 0: import_public_key has already checked the peer key (a NIST
+  // point with EVP_PKEY_public_check; X25519/X448 have no invalid encoding of the
+  // right size, and an all-zero result is rejected below). Checking again would
+  // cost a second context per DH, on the path of every HPKE encryption.
+  if (EVP_PKEY_derive_set_peer_ex(ctx.get(), peer.get(), 0) != 1) {
     return internal::openssl_fail(Errc::invalid_key, "DH: peer public key rejected");
   }
   std::size_t len = 0;

@@ -28,10 +28,15 @@ std::size_t aead_tag_size(AeadId id);    // Nt: 16
 // it takes a nonce, and the protocols above it (SFrame, MLS, HPKE) own their nonce
 // sequences so that their own APIs never do. One AeadKey is not safe for use from
 // two threads at once.
+// AeadUse says which directions an AeadKey prepares: each direction keys its own
+// OpenSSL context, so a key used one way only (an HPKE sender or receiver
+// context) skips half the setup. Using a direction not prepared is invalid_state.
+enum class AeadUse : std::uint8_t { seal_and_open, seal_only, open_only };
+
 class AeadKey {
  public:
   // create fails with invalid_key if key is not aead_key_size(id) bytes.
-  static Result<AeadKey> create(AeadId id, ByteView key);
+  static Result<AeadKey> create(AeadId id, ByteView key, AeadUse use = AeadUse::seal_and_open);
   ~AeadKey();
   AeadKey(AeadKey&&) noexcept;
   AeadKey& operator=(AeadKey&&) noexcept;

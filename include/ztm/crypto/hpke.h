@@ -2,6 +2,7 @@
 // ChaCha20-Poly1305 (or export-only), modes base, psk, auth and auth_psk.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -123,10 +124,26 @@ class Hpke {
   Result<DhPrivateKey> derive_key_pair(ByteView ikm) const;
 
  private:
-  explicit Hpke(HpkeSuite suite) : suite_(suite) {}
+  explicit Hpke(HpkeSuite suite);
+  // The single-shot APIs never export, so they run these with with_exporter =
+  // false, which skips deriving exporter_secret (one LabeledExpand per message).
+  Result<HpkeKeySchedule> key_schedule(HpkeMode mode, ByteView shared_secret, ByteView info,
+                                       ByteView psk, ByteView psk_id, bool with_exporter) const;
+  Result<HpkeSender> setup_sender(ByteView recipient_public_key, ByteView info,
+                                  const HpkeSenderOptions& options, bool with_exporter) const;
+  Result<HpkeContext> setup_receiver(ByteView enc, const DhPrivateKey& recipient_key, ByteView info,
+                                     const HpkeReceiverOptions& options, bool with_exporter) const;
   // make_context keys a context from the key schedule's output.
   Result<HpkeContext> make_context(HpkeKeySchedule&& ks, bool is_sender) const;
+  ByteView suite_id() const { return ByteView(suite_id_); }
+
   HpkeSuite suite_;
+  // suite_id_ is hpke_suite_id(suite_); empty_psk_id_hash_ is
+  // LabeledExtract("", "psk_id_hash", "") (§5.1), the same for every message in the
+  // modes without a PSK. Both are computed once, in create().
+  std::array<std::uint8_t, 10> suite_id_{};
+  std::array<std::uint8_t, 64> empty_psk_id_hash_{};
+  std::uint8_t empty_psk_id_hash_size_ = 0;
 };
 
 }  // namespace ztm::crypto

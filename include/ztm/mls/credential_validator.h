@@ -19,6 +19,14 @@ class CredentialValidator {
   // It is called once per credential entering the group; it must not assume any
   // order between calls.
   virtual Result<void> validate(const Credential& credential, ByteView signature_key) const = 0;
+  // thread_safe says whether validate() may be called concurrently from several
+  // threads (on one validator object). When true, a joiner validates its tree's
+  // leaves, and a commit the KeyPackages of its Adds, in parallel, credentials
+  // included; when false (the default, safe for any implementation), only the
+  // signatures are checked in parallel and validate() is called on the calling
+  // thread, in leaf (or proposal) order. Either way the error reported is the one of
+  // the first failing leaf (or Add) in that order.
+  virtual bool thread_safe() const { return false; }
 };
 
 // BasicCredentialValidator accepts every basic credential (any identity, any key)
@@ -27,6 +35,8 @@ class CredentialValidator {
 class BasicCredentialValidator final : public CredentialValidator {
  public:
   Result<void> validate(const Credential& credential, ByteView signature_key) const override;
+  // thread_safe: validate() reads only its arguments.
+  bool thread_safe() const override { return true; }
 };
 
 }  // namespace ztm::mls

@@ -60,6 +60,12 @@ Result<void> sign_leaf_node(const CipherSuite& suite, const crypto::SignaturePri
 // uniqueness) are RatchetTree::validate_leaf_against_tree.
 Result<void> validate_leaf_node(const CipherSuite& suite, const LeafNode& leaf,
                                 const LeafNodeRules& rules);
+// validate_leaf_credential is validate_leaf_node's first check on its own: the
+// validator accepts the leaf's credential for its signature key (§5.3.1), else
+// "leaf_node.credential_rejected" with the validator's error code. Callers that
+// check leaves in parallel with a validator that is not thread_safe() call it
+// serially and validate_leaf_node without a validator in parallel.
+Result<void> validate_leaf_credential(const CredentialValidator& validator, const LeafNode& leaf);
 
 class RatchetTree {
  public:

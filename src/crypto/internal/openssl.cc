@@ -1,6 +1,8 @@
 #include "internal/openssl.h"
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/params.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -88,9 +90,45 @@ EVP_MAC* evp_hmac() {
   return mac;
 }
 
-EVP_KDF* evp_hkdf() {
-  static EVP_KDF* const kdf = fetch_or_die<EVP_KDF>(EVP_KDF_fetch, "HKDF");
-  return kdf;
+namespace {
+
+// hmac_template is an unkeyed HMAC context with its digest set, never used directly:
+// new_hmac only copies it (EVP_MAC_CTX_dup reads it), so threads may share it.
+const EVP_MAC_CTX* hmac_template(HashId id) {
+  const auto make = [](HashId h) {
+    EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(evp_hmac());
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(md_name(h)), 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (ctx == nullptr || EVP_MAC_CTX_set_params(ctx, params) != 1) fatal("HMAC template");
+    return ctx;
+  };
+  static EVP_MAC_CTX* const sha256 = make(HashId::sha256);
+  static EVP_MAC_CTX* const sha384 = make(HashId::sha384);
+  static EVP_MAC_CTX* const sha512 = make(HashId::sha512);
+  switch (id) {
+    case HashId::sha256:
+      return sha256;
+    case HashId::sha384:
+      return sha384;
+    case HashId::sha512:
+      return sha512;
+  }
+  return sha256;
+}
+
+}  // namespace
+
+MacCtxPtr new_hmac(HashId id, ByteView key) {
+  // EVP_MAC_CTX_dup takes a non-const pointer but only reads the template.
+  MacCtxPtr ctx(EVP_MAC_CTX_dup(const_cast<EVP_MAC_CTX*>(hmac_template(id))));
+  // An empty key is a valid HMAC key (RFC 2104 pads it with zeros); OpenSSL needs a
+  // non-null pointer to take it as "set the key" rather than "keep the old one".
+  static const std::uint8_t empty_key = 0;
+  const std::uint8_t* key_data = key.empty() ? &empty_key : key.data();
+  if (ctx && EVP_MAC_init(ctx.get(), key_data, key.size(), nullptr) != 1) ctx.reset();
+  return ctx;
 }
 
 }  // namespace ztm::crypto::internal

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string_view>
 
+#include "ztm/base/bytes.h"
 #include "ztm/base/error.h"
 #include "ztm/crypto/aead.h"
 #include "ztm/crypto/hash.h"
@@ -32,16 +33,12 @@ struct EvpCipherCtxFree {
 struct EvpMacCtxFree {
   void operator()(EVP_MAC_CTX* p) const { EVP_MAC_CTX_free(p); }
 };
-struct EvpKdfCtxFree {
-  void operator()(EVP_KDF_CTX* p) const { EVP_KDF_CTX_free(p); }
-};
 
 using PkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyFree>;
 using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyCtxFree>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree>;
 using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, EvpCipherCtxFree>;
 using MacCtxPtr = std::unique_ptr<EVP_MAC_CTX, EvpMacCtxFree>;
-using KdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, EvpKdfCtxFree>;
 
 // openssl_error drains OpenSSL's error queue into an Error whose message names the
 // failed call, so that one failure never leaks into the next caller's diagnosis.
@@ -68,6 +65,11 @@ const EVP_MD* evp_md(HashId id);
 const char* md_name(HashId id);
 const EVP_CIPHER* evp_aead_cipher(AeadId id);  // nullptr for export_only
 EVP_MAC* evp_hmac();
-EVP_KDF* evp_hkdf();
+
+// new_hmac returns an HMAC context for hash id keyed with key. It is a copy of a
+// per-process template that already holds the digest: OpenSSL 3.0 otherwise looks
+// the digest up by name on every EVP_MAC_CTX (about as costly as the HMAC itself
+// for the short inputs of HKDF). nullptr only when memory is exhausted.
+MacCtxPtr new_hmac(HashId id, ByteView key);
 
 }  // namespace ztm::crypto::internal

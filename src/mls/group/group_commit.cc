@@ -4,12 +4,17 @@
 
 #include "internal/group_framing.h"
 #include "internal/group_state.h"
+#include "ztm/base/parallel.h"
 #include "ztm/crypto/aead.h"
 #include "ztm/mls/extensions.h"
 #include "ztm/mls/transcript_hash.h"
 
 namespace ztm::mls {
 namespace {
+
+// kJoinersPerTask: new members whose GroupSecrets one parallel task seals (one HPKE
+// encryption each, ~60 us).
+constexpr std::size_t kJoinersPerTask = 4;
 
 // encrypt_group_info seals GroupInfo under the welcome key of the new epoch.
 Result<Bytes> encrypt_group_info(const CipherSuite& suite, const SecretBytes& welcome_secret,
@@ -204,7 +209,13 @@ Result<CommitResult> Group::commit(const CommitOptions& options) {
     welcome.cipher_suite = s.suite.id();
     ZTM_TRY_ASSIGN(welcome.encrypted_group_info,
                    encrypt_group_info(s.suite, welcome_secret, welcome_info));
-    for (const auto& added : applied.added) {
+    // One HPKE encryption per new member (§12.4.3.1): a batch Add is as N-sized as
+    // an UpdatePath, so the joiners' GroupSecrets are sealed in parallel, each into
+    // its own slot in the order of the Adds; the first failure in that order wins.
+    welcome.secrets.resize(applied.added.size());
+    std::vector<Result<void>> outcome(applied.added.size());
+    const auto seal_for = [&](std::size_t i) -> Result<void> {
+      const auto& added = applied.added[i];
       GroupSecrets secrets_for_joiner;
       secrets_for_joiner.joiner_secret = joiner_secret;
       secrets_for_joiner.psks = applied.psks;
@@ -216,9 +227,14 @@ Result<CommitResult> Group::commit(const CommitOptions& options) {
       ZTM_TRY_ASSIGN(auto sealed, s.suite.encrypt_with_label(added.key_package.init_key, "Welcome",
                                                              welcome.encrypted_group_info,
                                                              tls::encode(secrets_for_joiner)));
-      welcome.secrets.push_back(EncryptedGroupSecrets{
-          s.suite.make_key_package_ref(tls::encode(added.key_package)), std::move(sealed)});
-    }
+      welcome.secrets[i] = EncryptedGroupSecrets{
+          s.suite.make_key_package_ref(tls::encode(added.key_package)), std::move(sealed)};
+      return ok();
+    };
+    parallel_for(applied.added.size(), kJoinersPerTask, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) outcome[i] = seal_for(i);
+    });
+    for (auto& sealed : outcome) ZTM_TRY(sealed);
     result.welcome = MLSMessage{std::move(welcome)};
   }
   result.next = std::move(next);

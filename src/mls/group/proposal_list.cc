@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "ztm/base/parallel.h"
 #include "ztm/mls/extensions.h"
 
 namespace ztm::mls {
@@ -82,9 +83,11 @@ bool path_required_for(std::span<const CommittedProposal> proposals) {
   return false;
 }
 
-Result<void> validate_key_package(const CipherSuite& suite, const KeyPackage& key_package,
-                                  const GroupContext& context, const CredentialValidator& validator,
-                                  std::optional<std::uint64_t> now_seconds) {
+namespace {
+
+// check_key_package_header is the first step of validate_key_package: the
+// KeyPackage is for this group's version and suite.
+Result<void> check_key_package_header(const KeyPackage& key_package, const GroupContext& context) {
   if (key_package.version != context.version) {
     return violation("key_package.version_mismatch", "KeyPackage version differs from the group's");
   }
@@ -93,11 +96,20 @@ Result<void> validate_key_package(const CipherSuite& suite, const KeyPackage& ke
                      "KeyPackage suite " + std::to_string(key_package.cipher_suite) +
                          ", group suite " + std::to_string(context.cipher_suite));
   }
+  return ok();
+}
+
+// check_key_package is validate_key_package with the credential check left out
+// when validator is null (the caller then asks the validator itself).
+Result<void> check_key_package(const CipherSuite& suite, const KeyPackage& key_package,
+                               const GroupContext& context, const CredentialValidator* validator,
+                               std::optional<std::uint64_t> now_seconds) {
+  ZTM_TRY(check_key_package_header(key_package, context));
   LeafNodeRules rules;
   rules.expected_source = LeafNodeSource::key_package;
   rules.group_extensions = &context.extensions;
   rules.now_seconds = now_seconds;
-  rules.credential_validator = &validator;
+  rules.credential_validator = validator;
   ZTM_TRY(validate_leaf_node(suite, key_package.leaf_node, rules));
   auto signature_ok = suite.verify_with_label(key_package.leaf_node.signature_key, "KeyPackageTBS",
                                               key_package.to_be_signed(), key_package.signature);
@@ -109,6 +121,18 @@ Result<void> validate_key_package(const CipherSuite& suite, const KeyPackage& ke
     return violation("key_package.init_key_reused", "init_key equals leaf encryption_key");
   }
   return ok();
+}
+
+// kKeyPackagesPerTask: KeyPackages checked per parallel task (two signature
+// verifications each).
+constexpr std::size_t kKeyPackagesPerTask = 4;
+
+}  // namespace
+
+Result<void> validate_key_package(const CipherSuite& suite, const KeyPackage& key_package,
+                                  const GroupContext& context, const CredentialValidator& validator,
+                                  std::optional<std::uint64_t> now_seconds) {
+  return check_key_package(suite, key_package, context, &validator, now_seconds);
 }
 
 Result<void> validate_proposal_sender(const Proposal& proposal, const Sender& sender) {
@@ -289,10 +313,30 @@ Result<AppliedProposals> apply_proposal_list(const CipherSuite& suite,
     ZTM_TRY(out.tree.remove_leaf(removed));
     out.removed.push_back(removed);
   }
-  for (const auto* p : adds) {
-    const auto& add = std::get<Add>(p->proposal.value);
-    auto valid = validate_key_package(suite, add.key_package, new_context, *input.validator,
-                                      input.now_seconds);
+  // The Adds' KeyPackage checks (two signature verifications each) do not depend on
+  // the tree, so they run in parallel up front; the results are then used in
+  // proposal order, so the first failing Add decides the error as in a serial loop.
+  // A validator that is not thread-safe is asked here, in order, after the cheap
+  // header check and before the rest, which is validate_key_package's own order.
+  const bool validate_in_parallel = input.validator->thread_safe();
+  std::vector<Result<void>> key_package_checks(adds.size());
+  parallel_for(adds.size(), kKeyPackagesPerTask, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      key_package_checks[i] =
+          check_key_package(suite, std::get<Add>(adds[i]->proposal.value).key_package, new_context,
+                            validate_in_parallel ? input.validator : nullptr, input.now_seconds);
+    }
+  });
+  for (std::size_t i = 0; i < adds.size(); ++i) {
+    const auto& add = std::get<Add>(adds[i]->proposal.value);
+    Result<void> valid = ok();
+    if (!validate_in_parallel) {
+      valid = check_key_package_header(add.key_package, new_context);
+      if (valid) {
+        valid = validate_leaf_credential(*input.validator, add.key_package.leaf_node);
+      }
+    }
+    if (valid) valid = std::move(key_package_checks[i]);
     if (!valid) {
       return fail(valid.error().code, "proposal.add_invalid_key_package: " + valid.error().message);
     }
