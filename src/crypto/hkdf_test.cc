@@ -62,3 +62,29 @@ TEST(Hkdf, ExpandLengthLimits) {
 
 }  // namespace
 }  // namespace ztm::crypto
+
+namespace ztm::crypto {
+namespace {
+
+using testing::h;
+
+// Each thread reuses prepared OpenSSL contexts (hkdf.cc): a call must not see the
+// salt or info of the call before it, including when its own are empty.
+TEST(Hkdf, ReusedContextsForgetThePreviousCall) {
+  const Bytes ikm(22, 0x0b);
+  for (int round = 0; round < 3; ++round) {
+    (void)hkdf_extract(HashId::sha256, as_bytes("a previous salt"), ikm);
+    const auto prk = hkdf_extract(HashId::sha256, {}, ikm);
+    EXPECT_EQ(to_bytes(prk.expose()),
+              h("19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04"));
+    ASSERT_TRUE(hkdf_expand(HashId::sha256, prk.expose(), as_bytes("previous info"), 42));
+    auto okm = hkdf_expand(HashId::sha256, prk.expose(), {}, 42);
+    ASSERT_TRUE(okm);
+    EXPECT_EQ(to_bytes(okm->expose()),
+              h("8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a"
+                "96c8"));
+  }
+}
+
+}  // namespace
+}  // namespace ztm::crypto

@@ -90,6 +90,11 @@ EVP_MAC* evp_hmac() {
   return mac;
 }
 
+EVP_KDF* evp_hkdf() {
+  static EVP_KDF* const kdf = fetch_or_die<EVP_KDF>(EVP_KDF_fetch, "HKDF");
+  return kdf;
+}
+
 namespace {
 
 // hmac_template is an unkeyed HMAC context with its digest set, never used directly:

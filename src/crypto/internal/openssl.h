@@ -39,6 +39,10 @@ using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyCtxFree>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree>;
 using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, EvpCipherCtxFree>;
 using MacCtxPtr = std::unique_ptr<EVP_MAC_CTX, EvpMacCtxFree>;
+struct EvpKdfCtxFree {
+  void operator()(EVP_KDF_CTX* p) const { EVP_KDF_CTX_free(p); }
+};
+using KdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, EvpKdfCtxFree>;
 
 // openssl_error drains OpenSSL's error queue into an Error whose message names the
 // failed call, so that one failure never leaks into the next caller's diagnosis.
@@ -65,6 +69,7 @@ const EVP_MD* evp_md(HashId id);
 const char* md_name(HashId id);
 const EVP_CIPHER* evp_aead_cipher(AeadId id);  // nullptr for export_only
 EVP_MAC* evp_hmac();
+EVP_KDF* evp_hkdf();
 
 // new_hmac returns an HMAC context for hash id keyed with key. It is a copy of a
 // per-process template that already holds the digest: OpenSSL 3.0 otherwise looks
