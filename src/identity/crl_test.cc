@@ -175,6 +175,102 @@ TEST_F(CrlTest, SuppliedCrlWithoutDistributionPoint) {
   EXPECT_EQ(check(validator, revoked).status, CredentialStatus::revoked);
 }
 
+// A credential whose CRLs are all at hand (cached from an earlier leaf of the same
+// CA, or supplied) is decided by one path validation with them; the verdict must be
+// exactly the one of the two-step route a validator takes when it still has to
+// fetch (path first, then the CRL): same status, same reason, for every case.
+TEST_F(CrlTest, CrlAtHandGivesTheSameVerdictsAsFetchingFirst) {
+  CrlServer server;
+  const auto crl_url = server.url("issuing.crl");
+  const Crl crl = ztm_test::make_crl(issuing_, {0x7001, 0x7005}, now_ - hours(1), now_ + hours(6));
+  server.put("issuing.crl", crl.der());
+  // Provider anchor with its own CRL: provider_authenticated stays so.
+  Ca provider = ztm_test::make_root(ztm_test::ca_spec("Provider Root"));
+  const auto provider_url = server.url("provider.crl");
+  server.put("provider.crl",
+             ztm_test::make_crl(provider, {0x7103}, now_ - hours(1), now_ + hours(6)).der());
+  TrustStore store = store_;
+  ASSERT_TRUE(store.add_provider_anchor(provider.cert));
+  Ca rogue = ztm_test::make_root(ztm_test::ca_spec("Rogue Root", "Example Corp"));
+
+  struct Case {
+    std::string name;
+    Leaf leaf;
+    std::vector<Certificate> chain;
+  };
+  std::vector<Case> cases;
+  auto add = [&](std::string name, const Ca& ca, const std::string& email, std::uint64_t serial,
+                 const std::string& url, std::vector<Certificate> above) {
+    Leaf leaf = make_leaf(ca, email, serial, url);
+    std::vector<Certificate> chain{leaf.cert};
+    for (auto& c : above) chain.push_back(c);
+    cases.push_back(Case{std::move(name), std::move(leaf), std::move(chain)});
+  };
+  add("verified", issuing_, "alice@example.com", 0x7000, crl_url, {issuing_.cert});
+  add("revoked", issuing_, "mallory@example.com", 0x7001, crl_url, {issuing_.cert});
+  add("out-of-scope SAN", issuing_, "eve@other.org", 0x7002, crl_url, {issuing_.cert});
+  add("revoked and out of scope", issuing_, "eve@other.org", 0x7005, crl_url, {issuing_.cert});
+  add("wrong issuer", rogue, "carol@example.com", 0x7003, crl_url, {});
+  add("provider", provider, "bob@mail.test", 0x7100, provider_url, {});
+  add("provider revoked", provider, "dave@mail.test", 0x7103, provider_url, {});
+  {
+    auto key = SignaturePrivateKey::generate(SignatureScheme::ed25519);
+    ASSERT_TRUE(key);
+    auto spec = ztm_test::leaf_spec({SanEntry::email, "old@example.com"});
+    spec.serial = 0x7004;
+    spec.crl_url = crl_url;
+    spec.not_before = now_ - hours(48);
+    spec.not_after = now_ - hours(24);
+    Certificate cert = ztm_test::issue(spec, key->evp_pkey(), &issuing_);
+    cases.push_back(Case{"expired", Leaf{std::move(*key), cert, 0x7004}, {cert, issuing_.cert}});
+  }
+  {
+    // A leaf whose key is not the LeafNode's: rejected before any path check.
+    Leaf other = make_leaf(issuing_, "frank@example.com", 0x7006, crl_url);
+    Leaf mine = make_leaf(issuing_, "frank@example.com", 0x7007, crl_url);
+    cases.push_back(Case{"key mismatch",
+                         Leaf{std::move(mine.key), other.cert, 0x7006},
+                         {other.cert, issuing_.cert}});
+  }
+  auto run = [&](Validator& validator, const Case& c) {
+    return validator.validate(to_der_chain(c.chain), c.leaf.key.public_key(),
+                              SignatureScheme::ed25519, now_);
+  };
+
+  HttpCrlFetcher http;
+  // warm: every CRL fetched once up front, so each case finds its CRLs cached.
+  CountingFetcher counting;
+  Validator warm(store, {}, &counting);
+  ASSERT_EQ(run(warm, cases[0]).status, CredentialStatus::verified);
+  ASSERT_EQ(run(warm, cases[5]).status, CredentialStatus::provider_authenticated);
+  ASSERT_EQ(counting.count, 2);
+  // supplied: the issuing CA's CRL handed in, the provider's fetched.
+  Validator supplied(store, {}, &http);
+  ASSERT_TRUE(supplied.add_crl(crl));
+
+  const std::vector<CredentialStatus> expected{
+      CredentialStatus::verified, CredentialStatus::revoked,
+      CredentialStatus::invalid,  CredentialStatus::invalid,
+      CredentialStatus::invalid,  CredentialStatus::provider_authenticated,
+      CredentialStatus::revoked,  CredentialStatus::expired,
+      CredentialStatus::invalid};
+  ASSERT_EQ(cases.size(), expected.size());
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE(cases[i].name);
+    Validator cold(store, {}, &http);  // fetches: path first, then the CRL
+    const auto first = run(cold, cases[i]);
+    EXPECT_EQ(first.status, expected[i]) << first.reason;
+    for (Validator* v : {&cold, &warm, &supplied}) {
+      const auto again = run(*v, cases[i]);
+      EXPECT_EQ(again.status, first.status) << again.reason;
+      EXPECT_EQ(again.reason, first.reason);
+      EXPECT_EQ(again.summary(), first.summary());
+    }
+  }
+  // The warm validator never fetched again.
+  EXPECT_EQ(counting.count, 2);
+}
+
 TEST(CrlIssueTest, LibraryIssuedCrlRevokesLibraryIssuedLeaf) {
   const auto now = std::chrono::system_clock::now();
   auto ca_key = SignaturePrivateKey::generate(SignatureScheme::ecdsa_secp256r1_sha256);

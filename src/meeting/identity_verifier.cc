@@ -21,9 +21,12 @@ MemberIdentity X509IdentityVerifier::inspect(const mls::Credential& credential,
   const auto now = clock_();
   Bytes key(signature_key.begin(), signature_key.end());
   tls::encode_into(key, credential);
-  if (auto it = cache_.find(key); it != cache_.end()) {
-    if (now - it->second.at < cache_ttl_ && now >= it->second.at) return it->second.identity;
-    cache_.erase(it);
+  {
+    std::lock_guard lock(cache_mutex_);
+    if (auto it = cache_.find(key); it != cache_.end()) {
+      if (now - it->second.at < cache_ttl_ && now >= it->second.at) return it->second.identity;
+      cache_.erase(it);
+    }
   }
   std::vector<Bytes> chain;
   chain.reserve(x509->certificates.size());
@@ -37,8 +40,9 @@ MemberIdentity X509IdentityVerifier::inspect(const mls::Credential& credential,
     out.organization = r.credential->organization();
   }
   // Bound the cache: a meeting holds at most a few tens of thousands of credentials.
+  std::lock_guard lock(cache_mutex_);
   if (cache_.size() >= 65536) cache_.clear();
-  cache_.emplace(std::move(key), Cached{out, now});
+  cache_.insert_or_assign(std::move(key), Cached{out, now});
   return out;
 }
 

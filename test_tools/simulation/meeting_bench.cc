@@ -1,7 +1,8 @@
 // ztm_meeting_bench: the meeting engine at N = 10, 100, 1 000, 10 000 members
 // (docs/performance.md "Meeting engine"). It runs the simulation (engines + the
-// in-memory service, network excluded, crypto included) and reports thread CPU
-// time, not wall time, because the machine is shared:
+// in-memory service, network excluded, crypto included) and reports the wall time
+// of the engines' calls (ztm::parallel_for's pool included; ZTM_BENCH_CPU=1: the
+// simulation thread's CPU time instead, ZTM_THREADS=1: everything serial):
 //
 //   join -> joiner has key   leader's Commit + Welcome, then the joiner's Welcome
 //                            processing (its verifier starts cold: every X.509
@@ -26,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "ztm/base/parallel.h"
 #include "ztm/mls/tree_math.h"
 #include "ztm_sim/simulation.h"
 
@@ -35,14 +37,42 @@ using ztm_sim::Simulation;
 
 namespace {
 
+// Snapshot measures engines' wall time (Member::wall_ns: the engine calls only,
+// pool work included, the service and the simulated network excluded), or with
+// ZTM_BENCH_CPU=1 the simulation thread's CPU time (what the figures before
+// parallel validation used; it misses work done by pool threads).
+enum class Measure { wall, thread_cpu, work };
+
+Measure default_measure() {
+  return std::getenv("ZTM_BENCH_CPU") != nullptr ? Measure::thread_cpu : Measure::wall;
+}
+
 struct Snapshot {
-  std::vector<std::uint64_t> cpu;
+  std::vector<const ztm_sim::Member*> members;
+  std::vector<ztm_sim::Member> before;
   explicit Snapshot(Simulation& sim) {
-    for (std::size_t i = 0; i < sim.size(); ++i) cpu.push_back(sim.member(i).cpu_ns);
+    for (std::size_t i = 0; i < sim.size(); ++i) {
+      ztm_sim::Member copy;
+      copy.cpu_ns = sim.member(i).cpu_ns;
+      copy.work_ns = sim.member(i).work_ns;
+      copy.wall_ns = sim.member(i).wall_ns;
+      before.push_back(std::move(copy));
+    }
   }
-  double ms(Simulation& sim, std::size_t i) const {
-    const std::uint64_t before = i < cpu.size() ? cpu[i] : 0;
-    return static_cast<double>(sim.member(i).cpu_ns - before) / 1e6;
+  static std::uint64_t of(const ztm_sim::Member& m, Measure measure) {
+    switch (measure) {
+      case Measure::thread_cpu:
+        return m.cpu_ns;
+      case Measure::work:
+        return m.work_ns;
+      case Measure::wall:
+        break;
+    }
+    return m.wall_ns;
+  }
+  double ms(Simulation& sim, std::size_t i, Measure measure = default_measure()) const {
+    const std::uint64_t start = i < before.size() ? of(before[i], measure) : 0;
+    return static_cast<double>(of(sim.member(i), measure) - start) / 1e6;
   }
   // slowest non-leader engine that took part
   double max_other(Simulation& sim, std::size_t leader) const {
@@ -102,6 +132,27 @@ void run(std::size_t n) {
   const std::size_t join_commit = sim.member(leader).engine->stats().last_commit_bytes;
   const std::uint64_t join_upload = sim.member(leader).engine->stats().bytes_sent - leader_bytes0;
   const bool joined = sim.member(joiner).engine->state() == ztm::meeting::EngineState::member;
+
+  // ZTM_BENCH_JOIN_ONLY=1: one cold and one warm join, then stop (for profiling and
+  // for N = 10 000, whose full run takes long). It prints, for leader + joiner: wall
+  // ms, the simulation thread's CPU ms, and the process CPU ms (all threads' work).
+  if (std::getenv("ZTM_BENCH_JOIN_ONLY") != nullptr) {
+    Snapshot sw(sim);
+    const std::size_t warm_joiner = sim.add_member();
+    sim.run(200ms);
+    auto cold = [&](Measure m) { return s1.ms(sim, leader, m) + s1.ms(sim, joiner, m); };
+    auto warm = [&](Measure m) { return sw.ms(sim, leader, m) + sw.ms(sim, warm_joiner, m); };
+    std::printf(
+        "| %zu | threads %zu | cold: wall %.1f, thread CPU %.1f, work %.1f | warm: wall %.1f, "
+        "thread CPU %.1f, work %.1f | %s |\n",
+        n, ztm::parallelism(), cold(Measure::wall), cold(Measure::thread_cpu), cold(Measure::work),
+        warm(Measure::wall), warm(Measure::thread_cpu), warm(Measure::work),
+        joined && sim.member(warm_joiner).engine->state() == ztm::meeting::EngineState::member
+            ? "joined"
+            : "NOT JOINED");
+    std::fflush(stdout);
+    return;
+  }
 
   // --- one more join, the joiner's verifier warm (every chain already validated)
   Snapshot s1w(sim);

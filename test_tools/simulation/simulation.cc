@@ -18,12 +18,37 @@ ztm::mls::Credential credential_of(const ztm::identity::Certificate& leaf) {
   return ztm::mls::Credential::x509({ztm::mls::Certificate{leaf.der()}});
 }
 
-std::uint64_t thread_cpu_ns() {
+std::uint64_t clock_ns(clockid_t id) {
   timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  clock_gettime(id, &ts);
   return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ULL +
          static_cast<std::uint64_t>(ts.tv_nsec);
 }
+
+// Stopwatch adds one engine call's cost to a member: the calling thread's CPU time,
+// the process's CPU time (the call's work on every thread: the simulation makes one
+// engine call at a time) and the wall time.
+class Stopwatch {
+ public:
+  explicit Stopwatch(Member& member)
+      : member_(member),
+        cpu0_(clock_ns(CLOCK_THREAD_CPUTIME_ID)),
+        work0_(clock_ns(CLOCK_PROCESS_CPUTIME_ID)),
+        wall0_(clock_ns(CLOCK_MONOTONIC)) {}
+  ~Stopwatch() {
+    member_.cpu_ns += clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0_;
+    member_.work_ns += clock_ns(CLOCK_PROCESS_CPUTIME_ID) - work0_;
+    member_.wall_ns += clock_ns(CLOCK_MONOTONIC) - wall0_;
+  }
+  Stopwatch(const Stopwatch&) = delete;
+  Stopwatch& operator=(const Stopwatch&) = delete;
+
+ private:
+  Member& member_;
+  std::uint64_t cpu0_;
+  std::uint64_t work0_;
+  std::uint64_t wall0_;
+};
 
 }  // namespace
 
@@ -130,9 +155,11 @@ std::size_t Simulation::add_engine(IdentityKind kind,
   m.kind = kind;
   m.connected = true;
   members_.push_back(std::move(m));
-  const auto t0 = thread_cpu_ns();
-  auto out = members_[i].engine->start(now_);
-  members_[i].cpu_ns += thread_cpu_ns() - t0;
+  ztm::meeting::Output out;
+  {
+    Stopwatch watch(members_[i]);
+    out = members_[i].engine->start(now_);
+  }
   step_outputs(i, std::move(out));
   return i;
 }
@@ -204,9 +231,11 @@ bool Simulation::deliver_one() {
     }
     for (auto& m : msgs) {
       ++deliveries_;
-      const auto t0 = thread_cpu_ns();
-      auto out = members_[i].engine->handle(m, now_);
-      members_[i].cpu_ns += thread_cpu_ns() - t0;
+      ztm::meeting::Output out;
+      {
+        Stopwatch watch(members_[i]);
+        out = members_[i].engine->handle(m, now_);
+      }
       step_outputs(i, std::move(out));
       resync_if_needed(i);
       if (options_.media_every != 0 && deliveries_ % options_.media_every == 0) media_round();
@@ -224,9 +253,11 @@ void Simulation::fire_timers() {
     if (!members_[i].connected || members_[i].shadow) continue;
     auto d = members_[i].engine->next_deadline();
     if (d && *d <= now_) {
-      const auto t0 = thread_cpu_ns();
-      auto out = members_[i].engine->tick(now_);
-      members_[i].cpu_ns += thread_cpu_ns() - t0;
+      ztm::meeting::Output out;
+      {
+        Stopwatch watch(members_[i]);
+        out = members_[i].engine->tick(now_);
+      }
       step_outputs(i, std::move(out));
     }
     resync_if_needed(i);

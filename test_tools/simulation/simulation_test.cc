@@ -3,6 +3,7 @@
 // security-code and key-hygiene rules; failover; tree filling.
 #include <gtest/gtest.h>
 
+#include "ztm/base/parallel.h"
 #include "ztm_sim/simulation.h"
 
 namespace ztm_sim {
@@ -293,6 +294,37 @@ TEST(Simulation, SelfUpdatesKeepRemovesSmall) {
   EXPECT_GT(burst_bytes, 3000u);
   EXPECT_LT(settled_bytes, burst_bytes / 3) << burst_bytes << " -> " << settled_bytes;
   EXPECT_EQ(sim.agreement(), "");
+  EXPECT_EQ(sim.misbehavior_count(), 0u) << misbehavior_of(sim);
+}
+
+// A joiner with a cold verifier judges every member's X.509 chain in parallel
+// (ztm::parallel_for, more threads than cores so the calls overlap): it lists
+// exactly the roster the members list, verified and provider-authenticated alike,
+// and the provider-authenticated members show as such.
+TEST(Simulation, ColdJoinerValidatesMembersInParallel) {
+  SimOptions o;
+  o.media_every = 0;
+  Simulation sim(o);
+  for (int i = 0; i < 40; ++i) {
+    sim.add_member(i % 4 == 3 ? IdentityKind::provider : IdentityKind::verified);
+  }
+  sim.run(5s);
+  ASSERT_EQ(sim.in_group().size(), 40u);
+  const std::size_t threads_before = ztm::parallelism();
+  ztm::set_parallelism(4);
+  const std::size_t joiner = sim.add_member_with_own_verifier();
+  sim.run(2s);
+  ztm::set_parallelism(threads_before);
+  ASSERT_EQ(sim.member(joiner).engine->state(), EngineState::member);
+  EXPECT_EQ(sim.agreement(), "");
+  std::size_t provider = 0;
+  std::size_t verified = 0;
+  for (const auto& r : sim.member(joiner).engine->roster()) {
+    provider += r.identity.status == IdentityStatus::provider_authenticated ? 1 : 0;
+    verified += r.identity.status == IdentityStatus::verified ? 1 : 0;
+  }
+  EXPECT_EQ(provider, 10u);
+  EXPECT_EQ(verified, 31u);
   EXPECT_EQ(sim.misbehavior_count(), 0u) << misbehavior_of(sim);
 }
 

@@ -25,8 +25,9 @@ ValidationResult validate_mls_credential(Validator& validator, const mls::Creden
 // provider_authenticated if accept_provider_authenticated; otherwise the error is
 // expired, revoked or untrusted (invalid, or not verified when verification is
 // required) with the validator's reason; a non-x509 credential is unsupported.
-// The validator (and its CRL fetcher) must outlive this object; calls go through
-// to it, so the same single-thread rule applies.
+// The validator (and its CRL fetcher) must outlive this object. validate may run
+// concurrently (thread_safe() is true: the Validator is thread-safe), so the
+// clock must be callable from several threads at once, as the default is.
 class MlsCredentialValidator final : public mls::CredentialValidator {
  public:
   using Clock = std::function<TimePoint()>;
@@ -37,6 +38,7 @@ class MlsCredentialValidator final : public mls::CredentialValidator {
       Clock clock = [] { return std::chrono::system_clock::now(); });
 
   Result<void> validate(const mls::Credential& credential, ByteView signature_key) const override;
+  bool thread_safe() const override { return true; }
 
  private:
   MlsCredentialValidator(Validator& validator, crypto::SignatureScheme scheme, bool accept_provider,

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "ztm/base/bytes.h"
@@ -42,12 +43,16 @@ struct MemberIdentity {
 
 // IdentityVerifier judges one credential bound to one signature key. Implementations
 // must be deterministic for a given credential and time, and must fail closed
-// (anything they cannot read is `invalid`). Called on the engine's thread only.
+// (anything they cannot read is `invalid`). Called from the engine's thread, and —
+// when thread_safe() — from ztm::parallel_for's workers while the engine waits
+// (a joiner judges every member of the tree it joins in parallel).
 class IdentityVerifier {
  public:
   virtual ~IdentityVerifier() = default;
   virtual MemberIdentity inspect(const mls::Credential& credential,
                                  ByteView signature_key) const = 0;
+  // thread_safe says whether inspect may be called concurrently on this object.
+  virtual bool thread_safe() const { return false; }
 };
 
 // X509IdentityVerifier runs identity::Validator on x509 credentials (every other
@@ -56,6 +61,9 @@ class IdentityVerifier {
 // cache_ttl, because every member inspects every joiner and a joiner inspects
 // every member: a cached verdict is at most cache_ttl old (an expiry or a CRL
 // change is noticed that late). The validator must outlive this object.
+// Thread-safe: the cache has a lock, held only to look up and to store (never
+// during a validation), and the Validator is thread-safe; the clock must be
+// callable from several threads at once, as the default is.
 class X509IdentityVerifier final : public IdentityVerifier {
  public:
   using Clock = std::function<identity::TimePoint()>;
@@ -65,6 +73,7 @@ class X509IdentityVerifier final : public IdentityVerifier {
       Clock clock = [] { return std::chrono::system_clock::now(); },
       std::chrono::seconds cache_ttl = std::chrono::seconds(60));
   MemberIdentity inspect(const mls::Credential& credential, ByteView signature_key) const override;
+  bool thread_safe() const override { return true; }
 
  private:
   struct Cached {
@@ -75,6 +84,7 @@ class X509IdentityVerifier final : public IdentityVerifier {
   crypto::SignatureScheme scheme_;
   Clock clock_;
   std::chrono::seconds cache_ttl_;
+  mutable std::mutex cache_mutex_;
   mutable std::map<Bytes, Cached> cache_;  // key: signature key || credential encoding
 };
 
@@ -84,6 +94,8 @@ class X509IdentityVerifier final : public IdentityVerifier {
 class BasicIdentityVerifier final : public IdentityVerifier {
  public:
   MemberIdentity inspect(const mls::Credential& credential, ByteView signature_key) const override;
+  // thread_safe: inspect reads only its arguments.
+  bool thread_safe() const override { return true; }
 };
 
 }  // namespace ztm::meeting

@@ -33,6 +33,8 @@ class EngineValidator final : public mls::CredentialValidator {
  public:
   explicit EngineValidator(const IdentityVerifier* verifier) : verifier_(verifier) {}
   Result<void> validate(const mls::Credential& credential, ByteView signature_key) const override;
+  // thread_safe: as the verifier (a joiner then judges its tree's leaves in parallel).
+  bool thread_safe() const override { return verifier_->thread_safe(); }
 
  private:
   const IdentityVerifier* verifier_;

@@ -67,8 +67,13 @@ struct Member {
   // A shadow is a participant without an engine (benchmarks): it sends a
   // KeyPackage and then never answers, like a member whose client is silent.
   bool shadow = false;
-  // cpu_ns: thread CPU time this member's engine spent handling inputs.
+  // Time this member's engine spent handling inputs. cpu_ns: CPU time of the
+  // simulation's thread (work handed to ztm::parallel_for's pool is not in it);
+  // work_ns: CPU time of the whole process during those calls (pool included);
+  // wall_ns: their wall time (on a busy machine, mostly waiting for a core).
   std::uint64_t cpu_ns = 0;
+  std::uint64_t work_ns = 0;
+  std::uint64_t wall_ns = 0;
   bool removed = false;
   // Frames this member holds because their epoch is newer than its own (a real
   // client holds them briefly, docs/protocol.md rule 7).
