@@ -1,5 +1,4 @@
-// SQLite storage: round trips, file mode, and a DeliveryService restarted on the same
-// database file resuming its meeting at its epoch with catch-up.
+// SQLite storage: round trips, file mode, schema migration and errors.
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,17 +7,12 @@
 
 #include <gtest/gtest.h>
 
-#include "delivery/delivery_test_util.h"
 #include "ztm/server/storage.h"
 
 namespace ztm::server {
 namespace {
 
-using testing::commit_message;
-using testing::group_info_message;
-using testing::Harness;
-using testing::key_package_message;
-using testing::welcome_message;
+namespace protocol = ::ztm::meeting::protocol;
 
 class TempDir {
  public:
@@ -189,56 +183,9 @@ TEST(SqliteStorageTest, NotADatabaseIsAnError) {
   EXPECT_FALSE(open_sqlite_storage(dir.file("missing/dir/x.db")));
 }
 
-// The acceptance rule: a restarted service resumes every meeting at its epoch; a
-// client resumes with its token and gets the catch-up.
-TEST(SqliteStorageTest, RestartedServiceResumesMeetingAtItsEpoch) {
-  TempDir dir;
-  const std::string path = dir.file("service.db");
-  const Bytes group = to_bytes(std::string_view("g"));
-  protocol::Session alice, bob;
-  {
-    auto storage = open_sqlite_storage(path);
-    ASSERT_TRUE(storage);
-    Harness h(**storage);
-    auto [a, sa] = h.join("m", "alice");
-    alice = sa;
-    h.send(a, protocol::GroupCreated{group, group_info_message(group, 0)});
-    auto [b, sb] = h.join("m", "bob");
-    bob = sb;
-    h.send(b, protocol::SubmitKeyPackage{key_package_message()});
-    h.send(a, protocol::SubmitCommit{
-                  0, commit_message(group, 0), welcome_message(), {}, {{sb.participant, 1}}, {}});
-    h.close(b);
-    h.send(a, protocol::SubmitCommit{1, commit_message(group, 1, 1), {}, {}, {}, {}});
-    h.send(a, protocol::SubmitCommit{2, commit_message(group, 2, 2), {}, {}, {}, {}});
-    ASSERT_EQ(h.take<protocol::CommitResult>(a).size(), 3u);
-    EXPECT_EQ(h.service().stats().storage_errors, 0u);
-  }  // the process "stops": service and database handle gone
-
-  auto storage = open_sqlite_storage(path);
-  ASSERT_TRUE(storage);
-  Harness h(**storage);
-  EXPECT_EQ(h.service().stats().meetings, 1u);
-  auto [b, sb] = h.join("m", "bob", bob.resume_token, 1);
-  EXPECT_EQ(sb.participant, bob.participant);
-  EXPECT_EQ(sb.role, protocol::Role::member);
-  EXPECT_EQ(sb.epoch, 3u);
-  auto replay = h.take<protocol::MlsDelivery>(b);
-  ASSERT_EQ(replay.size(), 2u);
-  EXPECT_EQ(replay[0].seq, 2u);
-  EXPECT_EQ(replay[0].message, commit_message(group, 1, 1));
-  EXPECT_EQ(replay[1].seq, 3u);
-  auto [a, sa] = h.join("m", "alice", alice.resume_token, 3);
-  EXPECT_EQ(sa.role, protocol::Role::leader);
-  EXPECT_TRUE(h.take<protocol::MlsDelivery>(a).empty());
-  h.send(a, protocol::SubmitCommit{2, commit_message(group, 2), {}, {}, {}, {}});
-  EXPECT_EQ(h.take<protocol::CommitResult>(a).at(0).reason, "epoch_taken");
-  h.send(a, protocol::SubmitCommit{3, commit_message(group, 3), {}, {}, {}, {}});
-  auto r = h.take<protocol::CommitResult>(a).at(0);
-  EXPECT_TRUE(r.accepted);
-  EXPECT_EQ(r.seq, 4u);
-  EXPECT_EQ(h.take<protocol::MlsDelivery>(b).at(0).seq, 4u);
-}
+// A restarted service resuming its meeting at its epoch is tested on every backend,
+// SQLite included: AllBackends/Backend.RestartedServiceResumesMeetingAtItsEpoch
+// (redis_storage_test.cc).
 
 }  // namespace
 }  // namespace ztm::server
