@@ -6,12 +6,11 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <array>
-#include <atomic>
 #include <fstream>
 #include <sstream>
 
 #include "internal/a_openssl.h"
+#include "internal/a_parsing_context.h"
 
 namespace ztm::identity {
 
@@ -37,33 +36,6 @@ TimePoint time_or_epoch(const ASN1_TIME* t) {
   return tp ? *tp : TimePoint{};
 }
 
-// parsing_libctx is the OpenSSL library context this thread parses certificates in.
-// OpenSSL 3.0 decodes each certificate's public key through an OSSL_DECODER context
-// built per certificate, and building it takes locks of the library context: two
-// threads parsing at once in one context take as long as one thread alone (measured
-// here: ≈ 50 µs per certificate either way), while a context per thread halves the
-// wall time. A joiner parses one certificate per member inside parallel_for, so each
-// thread gets one of a small fixed set of contexts. They are never freed: a
-// certificate keeps its context for its whole life and may be used from any thread
-// (OpenSSL objects from different library contexts work together; a signature check
-// across them exports the key once). nullptr (the default context) if creating one
-// failed.
-OSSL_LIB_CTX* parsing_libctx() {
-  constexpr std::size_t kContexts = 8;
-  static std::array<std::atomic<OSSL_LIB_CTX*>, kContexts> contexts{};
-  static std::atomic<std::size_t> next_slot{0};
-  thread_local const std::size_t slot = next_slot.fetch_add(1) % kContexts;
-  OSSL_LIB_CTX* ctx = contexts[slot].load(std::memory_order_acquire);
-  if (ctx != nullptr) return ctx;
-  OSSL_LIB_CTX* fresh = OSSL_LIB_CTX_new();
-  if (fresh == nullptr) return nullptr;
-  if (!contexts[slot].compare_exchange_strong(ctx, fresh, std::memory_order_acq_rel)) {
-    OSSL_LIB_CTX_free(fresh);  // another thread of the same slot was first
-    return ctx;
-  }
-  return fresh;
-}
-
 }  // namespace
 
 Result<Certificate> Certificate::from_der(ByteView der) {
@@ -72,7 +44,7 @@ Result<Certificate> Certificate::from_der(ByteView der) {
                                             std::to_string(kMaxCertificateSizeBytes) + " bytes");
   }
   const unsigned char* p = der.data();
-  X509* x = X509_new_ex(parsing_libctx(), nullptr);
+  X509* x = X509_new_ex(internal::parsing_libctx(), nullptr);
   if (x == nullptr) return openssl_fail(Errc::crypto_failure, "certificate: X509_new_ex");
   if (d2i_X509(&x, &p, static_cast<long>(der.size())) == nullptr) {
     // d2i_X509 frees *x when it fails and sets it to null.

@@ -217,7 +217,13 @@ Result<Identity> identity_from_extensions(const STACK_OF(X509_EXTENSION) * exten
 }
 
 Result<crypto::EncodedPublicKey> profile_public_key(EVP_PKEY* key) {
-  if (key == nullptr) return fail(Errc::invalid_key, "no public key");
+  // No key: a malformed SubjectPublicKeyInfo, or a type certificates are not parsed
+  // for (internal/a_parsing_context.h).
+  if (key == nullptr) {
+    return fail(Errc::invalid_key,
+                "leaf key is malformed or of an unsupported type (must be Ed25519, Ed448 or "
+                "ECDSA P-256/384/521)");
+  }
   switch (EVP_PKEY_get_base_id(key)) {
     case EVP_PKEY_ED25519:
     case EVP_PKEY_ED448:
