@@ -4,9 +4,12 @@
 // of the engines' calls (ztm::parallel_for's pool included; ZTM_BENCH_CPU=1: the
 // simulation thread's CPU time instead, ZTM_THREADS=1: everything serial):
 //
-//   join -> joiner has key   leader's Commit + Welcome, then the joiner's Welcome
-//                            processing (its verifier starts cold: every X.509
-//                            chain of the group is validated)
+//   join -> joiner has key   the leader's work until the joiner's Welcome is
+//                            delivered (the KeyPackage check, the Commit + Welcome;
+//                            not its own merge of the Commit, which runs on its
+//                            machine while the joiner works on its own), then the
+//                            joiner's Welcome processing (its verifier starts cold:
+//                            every X.509 chain of the group is validated)
 //   join -> all have key     leader's Commit + the slowest member's processing
 //                            (members process in parallel in reality)
 //   leave -> all rekeyed     the same for a Remove (with its path)
@@ -85,6 +88,39 @@ struct Snapshot {
   }
 };
 
+// ZTM_BENCH_PERF_FIFO=path: the control FIFO of `perf record -D -1 --control
+// fifo:path`, so a profile covers the cold join only (not the long set-up).
+void perf_control(const char* command) {
+  const char* fifo = std::getenv("ZTM_BENCH_PERF_FIFO");
+  if (fifo == nullptr) return;
+  if (std::FILE* f = std::fopen(fifo, "w")) {
+    std::fprintf(f, "%s\n", command);
+    std::fclose(f);
+  }
+}
+
+// LeaderShare records the leader's engine time at the moment the joiner's Welcome
+// is delivered: the leader's part of a join's critical path (its KeyPackage check
+// and the Commit + Welcome). What the leader does afterwards (merging its own
+// Commit when the service echoes it) runs on the leader's machine while the joiner
+// processes the Welcome on its own, so it is not on the way to the joiner's key.
+struct LeaderShare {
+  double ms = -1;
+  void arm(Simulation& sim, const Snapshot& snap, std::size_t leader, std::size_t joiner) {
+    sim.set_filter([this, &sim, &snap, leader, joiner](ztm_sim::ConnId to,
+                                                        ztm_sim::protocol::ServerMessage m) {
+      if (ms < 0 && to == static_cast<ztm_sim::ConnId>(joiner) &&
+          std::holds_alternative<ztm_sim::protocol::WelcomeDelivery>(m)) {
+        ms = snap.ms(sim, leader);
+      }
+      std::vector<ztm_sim::protocol::ServerMessage> out;
+      out.push_back(std::move(m));
+      return out;
+    });
+  }
+  static void disarm(Simulation& sim) { sim.set_filter(nullptr); }
+};
+
 std::size_t leader_of(Simulation& sim) {
   for (std::size_t i = 0; i < sim.size(); ++i) {
     if (!sim.member(i).shadow && sim.member(i).connected && sim.member(i).engine->is_leader()) {
@@ -122,16 +158,21 @@ void run(std::size_t n) {
   const std::size_t in_group = sim.service().in_group_count();
 
   // --- one join (the joiner's verifier is cold)
+  perf_control("enable");
   Snapshot s1(sim);
   const std::uint64_t leader_bytes0 = sim.member(leader).engine->stats().bytes_sent;
   const std::size_t joiner = sim.add_member_with_own_verifier();
+  LeaderShare share1;
+  share1.arm(sim, s1, leader, joiner);
   sim.run(200ms);
+  LeaderShare::disarm(sim);
   const double join_leader = s1.ms(sim, leader);
   const double join_joiner = s1.ms(sim, joiner);
   const double join_all = join_leader + s1.max_other(sim, leader);
   const std::size_t join_commit = sim.member(leader).engine->stats().last_commit_bytes;
   const std::uint64_t join_upload = sim.member(leader).engine->stats().bytes_sent - leader_bytes0;
   const bool joined = sim.member(joiner).engine->state() == ztm::meeting::EngineState::member;
+  perf_control("disable");
 
   // ZTM_BENCH_JOIN_ONLY=1: one cold and one warm join, then stop (for profiling and
   // for N = 10 000, whose full run takes long). It prints, for leader + joiner: wall
@@ -139,17 +180,23 @@ void run(std::size_t n) {
   if (std::getenv("ZTM_BENCH_JOIN_ONLY") != nullptr) {
     Snapshot sw(sim);
     const std::size_t warm_joiner = sim.add_member();
+    LeaderShare share_w;
+    share_w.arm(sim, sw, leader, warm_joiner);
     sim.run(200ms);
+    LeaderShare::disarm(sim);
     auto cold = [&](Measure m) { return s1.ms(sim, leader, m) + s1.ms(sim, joiner, m); };
     auto warm = [&](Measure m) { return sw.ms(sim, leader, m) + sw.ms(sim, warm_joiner, m); };
     std::printf(
         "| %zu | threads %zu | cold: wall %.1f, thread CPU %.1f, work %.1f | warm: wall %.1f, "
-        "thread CPU %.1f, work %.1f | %s |\n",
+        "thread CPU %.1f, work %.1f | %s | leader to Welcome %.1f + joiner %.1f = %.1f (leader "
+        "in all %.1f); warm %.1f + %.1f = %.1f |\n",
         n, ztm::parallelism(), cold(Measure::wall), cold(Measure::thread_cpu), cold(Measure::work),
         warm(Measure::wall), warm(Measure::thread_cpu), warm(Measure::work),
         joined && sim.member(warm_joiner).engine->state() == ztm::meeting::EngineState::member
             ? "joined"
-            : "NOT JOINED");
+            : "NOT JOINED",
+        share1.ms, s1.ms(sim, joiner), share1.ms + s1.ms(sim, joiner), s1.ms(sim, leader),
+        share_w.ms, sw.ms(sim, warm_joiner), share_w.ms + sw.ms(sim, warm_joiner));
     std::fflush(stdout);
     return;
   }
@@ -157,8 +204,11 @@ void run(std::size_t n) {
   // --- one more join, the joiner's verifier warm (every chain already validated)
   Snapshot s1w(sim);
   const std::size_t warm = sim.add_member();
+  LeaderShare share1w;
+  share1w.arm(sim, s1w, leader, warm);
   sim.run(200ms);
-  const double join_warm = s1w.ms(sim, leader) + s1w.ms(sim, warm);
+  LeaderShare::disarm(sim);
+  const double join_warm = share1w.ms + s1w.ms(sim, warm);
 
   // --- one leave (an engine far from the leader), right after the burst
   Snapshot s2(sim);
@@ -243,7 +293,7 @@ void run(std::size_t n) {
       "| %zu | %zu | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %zu / %zu / %llu | %zu | %.1f | %zu "
       "| "
       "%.1f | %llu | %s |\n",
-      n, in_group, join_leader + join_joiner, join_warm, join_all, leave_all, burst_all,
+      n, in_group, share1.ms + join_joiner, join_warm, join_all, leave_all, burst_all,
       leave_leader, join_commit, sim.member(joiner).engine->group() ? join_upload - join_commit : 0,
       static_cast<unsigned long long>(join_upload), burst_remove, settled_leave_all, settled_remove,
       settled_leave_leader, static_cast<unsigned long long>(self_updates),
