@@ -36,9 +36,11 @@ std::mutex& registry_mutex() {
   static std::mutex m;
   return m;
 }
+// Never destroyed, like the contexts: OpenSSL may still call into the provider while
+// other static objects are torn down at exit.
 std::vector<Slot*>& registry() {
-  static std::vector<Slot*> slots;
-  return slots;
+  static auto* slots = new std::vector<Slot*>;
+  return *slots;
 }
 
 // The provider's context is the default provider's own, so that the algorithms it
