@@ -12,6 +12,9 @@
 //     (VmRSS, VmHWM).
 // The MLS messages are envelopes with correct cleartext headers (all the service
 // reads of them), so the figures are the service's own cost, not MLS's.
+// The service keeps its state in SQLite (default), in memory (--memory) or in a Redis
+// the caller runs (--redis URL, optionally as a cluster node: --node-id, which adds
+// the meeting leases).
 // Bounded: every phase has a deadline; the server is stopped at the end. Loopback only.
 #include <signal.h>
 #include <sys/wait.h>
@@ -228,6 +231,8 @@ int main(int argc, char** argv) {
   int rounds = 20;
   int port = 18743;
   bool memory = false;
+  std::string redis;
+  std::string node_id;
   std::size_t app_bytes = 200;
   std::string label;
   app.add_option("--ztmeet", ztmeet, "the ztmeet binary")->capture_default_str();
@@ -239,6 +244,10 @@ int main(int argc, char** argv) {
   app.add_option("--app-bytes", app_bytes, "ciphertext bytes of each application message")
       ->capture_default_str();
   app.add_flag("--memory", memory, "state in memory instead of SQLite");
+  app.add_option("--redis", redis,
+                 "state in this Redis instead of SQLite (redis://host:port/db; the database "
+                 "should be empty: the service resumes what it finds)");
+  app.add_option("--node-id", node_id, "with --redis: run the service as this cluster node");
   app.add_option("--label", label);
   CLI11_PARSE(app, argc, argv);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -246,6 +255,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bad sizes\n");
     return 2;
   }
+  if ((memory && !redis.empty()) || (!node_id.empty() && redis.empty())) {
+    std::fprintf(stderr, "--memory and --redis exclude each other; --node-id needs --redis\n");
+    return 2;
+  }
+  const std::string storage =
+      memory ? "memory"
+             : (redis.empty() ? std::string("SQLite")
+                              : std::string("Redis") + (node_id.empty() ? "" : " (cluster node)"));
 
   char dir_pattern[] = "/tmp/ztm-load-XXXXXX";
   const std::string dir = mkdtemp(dir_pattern);
@@ -263,7 +280,10 @@ int main(int argc, char** argv) {
                                      "127.0.0.1:" + std::to_string(port),
                                      "--log-level",
                                      "warn"};
-    if (!memory) {
+    if (!redis.empty()) {
+      args.insert(args.end(), {"--redis", redis});
+      if (!node_id.empty()) args.insert(args.end(), {"--node-id", node_id});
+    } else if (!memory) {
       args.push_back("--db");
       args.push_back(dir + "/service.db");
     }
@@ -379,7 +399,7 @@ int main(int argc, char** argv) {
 
   const double sent = static_cast<double>(rounds) * total;
   std::printf("# ztm_signaling_load %s: %d meetings x %d members (%d connections), %s storage\n",
-              label.c_str(), meetings, members, total, memory ? "memory" : "SQLite");
+              label.c_str(), meetings, members, total, storage.c_str());
   std::printf("connect+TLS+upgrade: %d connections in %.2f s (%.0f /s), service CPU %.2f s\n",
               total, connect_s, total / connect_s, after_connect.cpu_seconds - start.cpu_seconds);
   std::printf(
