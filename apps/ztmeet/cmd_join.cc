@@ -33,6 +33,7 @@ struct JoinArgs {
   unsigned height = 240;
   unsigned fps = 15;
   std::string record_dir;
+  std::string key_log;
   double duration_s = 0;
   double leave_after_s = 0;
   bool json = false;
@@ -86,6 +87,7 @@ void run(const JoinArgs& a) {
   o.media.fps = a.fps;
   o.media.video_seed = static_cast<std::uint32_t>(a.tone_hz);
   o.record_dir = a.record_dir;
+  o.key_log = a.key_log;
   if (a.duration_s > 0)
     o.duration = std::chrono::milliseconds(static_cast<long>(a.duration_s * 1000));
   if (a.leave_after_s > 0) {
@@ -156,6 +158,9 @@ void add_join_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--record-dir", a->record_dir,
                   "Write decrypted media per participant (Ogg/IVF) and frame hash logs here");
+  cmd->add_option("--keylog", a->key_log,
+                  "Append each epoch's SFrame base key to this file (created 0600), to decrypt "
+                  "captured media later; whoever reads it can decrypt the meeting");
   cmd->add_option("--duration", a->duration_s, "Leave after this many seconds");
   cmd->add_option("--leave-after", a->leave_after_s,
                   "Leave this many seconds after being admitted to the group");

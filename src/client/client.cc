@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "internal/key_log.h"
 #include "internal/media_session.h"
 #include "ztm/identity/crl.h"
 #include "ztm/meeting/engine.h"
@@ -182,6 +183,7 @@ class Loop {
   std::unique_ptr<meeting::X509IdentityVerifier> verifier_;
   std::unique_ptr<meeting::Engine> engine_;
   std::unique_ptr<internal::MediaSession> media_;
+  std::optional<internal::KeyLog> key_log_;
   InputQueue queue_;
 
   std::unique_ptr<SignalingChannel> channel_;
@@ -572,6 +574,17 @@ Result<RunSummary> Loop::run() {
   config.cipher_suite = options_.cipher_suite;
   config.verifier = verifier_.get();
   config.policy = options_.policy;
+  if (!options_.key_log.empty()) {
+    ZTM_TRY_ASSIGN(auto log, internal::KeyLog::open(options_.key_log, options_.meeting));
+    key_log_.emplace(std::move(log));
+    config.key_log = [this](std::uint64_t epoch, std::uint32_t leaves, const SecretBytes& key) {
+      if (auto written = key_log_->write(epoch, leaves, key); !written) {
+        say("key log: " + written.error().what());
+      }
+    };
+    say("WARNING: writing this meeting's media keys to " + options_.key_log.string() +
+        " (--keylog): whoever reads that file can decrypt the media");
+  }
   ZTM_TRY_ASSIGN(
       engine_, meeting::Engine::create(std::move(config),
                                        mls::MemberSigner{identity_.signature_key,

@@ -160,6 +160,7 @@ Result<void> Engine::Impl::install_media_keys(bool adds, bool first, TimePoint n
   const std::uint32_t leaf_count = group->tree().leaf_count().value;
   const std::uint32_t own = group->own_leaf().value;
   ZTM_TRY(media.prepare_epoch(epoch, secret, leaf_count, own, now));
+  if (config.key_log) config.key_log(epoch, leaf_count, secret);
   // A creator alone sends at once. A joiner and every member of an epoch that
   // admitted someone wait for switch_epoch (prepare / ready / execute); an epoch
   // that only removed members or refreshed keys is used at once, so a removed

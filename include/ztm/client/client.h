@@ -65,6 +65,10 @@ struct ClientOptions {
   // record_dir: decrypted media per remote participant (leaf<N>-audio.opus,
   // leaf<N>-video.ivf), sent.framelog and received.framelog. Empty: nothing written.
   std::filesystem::path record_dir;
+  // key_log: append each epoch's SFrame base key to this file (created 0600; an
+  // existing one must not be readable by others), to decrypt captured media later.
+  // Empty: no key leaves the process. Anyone holding the file can decrypt the media.
+  std::filesystem::path key_log;
   // duration: leave after this long in total. leave_after: leave this long after
   // being admitted to the group. Either ends the run; without both, the client runs
   // until the meeting ends, it is removed, or it is told to leave.

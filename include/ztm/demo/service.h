@@ -32,6 +32,7 @@ class ServiceProcess {
   void stop() { process_.stop(); }
   void kill() { process_.kill(); }
   bool running() { return process_.running(); }
+  pid_t pid() const { return process_.pid(); }
 
   std::string url() const;  // wss://127.0.0.1:<port>/v1/meetings
   std::uint16_t port() const { return options_.port; }

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@
 
 #include "ztm/base/bytes.h"
 #include "ztm/base/error.h"
+#include "ztm/base/secret.h"
 #include "ztm/meeting/identity_verifier.h"
 #include "ztm/meeting/policy.h"
 #include "ztm/meeting/protocol.h"
@@ -71,6 +73,12 @@ struct EngineConfig {
   // encrypt_handshake sends Commits as PrivateMessage; default PublicMessage so
   // the service can check the declared epoch (docs/protocol.md rule 4).
   bool encrypt_handshake = false;
+  // key_log, when set, is handed each epoch's SFrame base key (RFC 9605 §5.2) as the
+  // engine installs it, with the group's leaf count: the hook behind `ztmeet join
+  // --keylog` (docs/client.md). Whoever holds what it writes can decrypt the media
+  // of those epochs; it is unset unless the user asks.
+  std::function<void(std::uint64_t epoch, std::uint32_t leaf_count, const SecretBytes& base_key)>
+      key_log;
 };
 
 // EngineState is where the participant is in its life cycle.
