@@ -36,6 +36,8 @@ struct ServerArgs {
   std::vector<std::string> names;
   std::string db;
   std::string redis;
+  std::string redis_user;
+  std::string redis_password_file;
   std::string node_id;
   std::string advertise_url;
   int lease_ttl_ms = 10000;
@@ -95,6 +97,28 @@ std::string read_file(const std::string& path) {
   return buffer.str();
 }
 
+// read_private_file reads a file that holds a secret, after checking that only its
+// owner may read it (as for private keys).
+std::string read_private_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) die("cannot read " + path);
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    die(path + " holds a secret but group or others may read it (chmod 600 " + path + ")");
+  }
+  return read_file(path);
+}
+
+// load_redis_password reads --redis-password-file: the password as the file's text,
+// without a trailing newline.
+SecretBytes load_redis_password(const std::string& path) {
+  std::string text = read_private_file(path);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.empty()) die(path + ": empty Redis password");
+  SecretBytes out(ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  secure_zero(text.data(), text.size());
+  return out;
+}
+
 void write_file(const std::string& path, std::string_view data, mode_t mode) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) die("cannot write " + path);
@@ -107,7 +131,7 @@ void write_file(const std::string& path, std::string_view data, mode_t mode) {
 // load_secret reads a token secret file: hex (as init-secret writes it), at least
 // 16 bytes.
 SecretBytes load_secret(const std::string& path) {
-  std::string text = read_file(path);
+  std::string text = read_private_file(path);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
     text.pop_back();
   }
@@ -167,6 +191,16 @@ void run_server(const ServerArgs& args) {
   config.db_path = args.db;
   if (!args.redis.empty() && !args.db.empty()) die("--db and --redis exclude each other");
   config.redis_url = args.redis;
+  if ((!args.redis_user.empty() || !args.redis_password_file.empty()) && args.redis.empty()) {
+    die("--redis-user and --redis-password-file are for --redis");
+  }
+  if (!args.redis_user.empty() && args.redis_password_file.empty()) {
+    die("--redis-user needs --redis-password-file (the user's password)");
+  }
+  config.redis_auth.user = args.redis_user;
+  if (!args.redis_password_file.empty()) {
+    config.redis_auth.password = load_redis_password(args.redis_password_file);
+  }
   if (!args.node_id.empty()) {
     if (args.redis.empty()) die("--node-id needs --redis (the cluster's shared state)");
     server::ClusterConfig cluster;
@@ -265,6 +299,11 @@ void add_server_command(CLI::App& app) {
   server->add_option("--db", args->db, "SQLite file for meeting state (default: in memory)");
   server->add_option("--redis", args->redis,
                      "keep meeting state in Redis: redis://host[:port][/db] (instead of --db)");
+  server->add_option("--redis-password-file", args->redis_password_file,
+                     "with --redis: authenticate with the password in this file (mode 0600)");
+  server->add_option("--redis-user", args->redis_user,
+                     "with --redis-password-file: the Redis ACL user (Redis 6+; default: the "
+                     "default user)");
   server->add_option("--node-id", args->node_id,
                      "run as this node of a multi-node service sharing --redis (unique per node)");
   server->add_option("--advertise-url", args->advertise_url,

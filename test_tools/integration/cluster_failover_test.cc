@@ -24,12 +24,23 @@ class ClusterFailover : public MeetingFixture {
     MeetingFixture::TearDown();
   }
 
-  void start_redis() {
+  // start_redis starts redis-server; with a password, it requires it (requirepass)
+  // and the nodes read it from a 0600 file (--redis-password-file).
+  void start_redis(const std::string& password = {}) {
     redis_port_ = ztm::demo::free_port();
+    std::vector<std::string> args{"--port", std::to_string(redis_port_), "--bind", "127.0.0.1",
+                                  "--save", "", "--appendonly", "no", "--dir",
+                                  dir_.path().string()};
+    if (!password.empty()) {
+      args.insert(args.end(), {"--requirepass", password});
+      password_file_ = dir_.path() / "redis-password";
+      ztm_test::write_text(password_file_.string(), password + "\n");
+      std::filesystem::permissions(password_file_, std::filesystem::perms::owner_read |
+                                                       std::filesystem::perms::owner_write);
+    }
     auto p = ztm::demo::Process::spawn(
         {"redis-server",
-         {"--port", std::to_string(redis_port_), "--bind", "127.0.0.1", "--save", "",
-          "--appendonly", "no", "--dir", dir_.path().string()},
+         args,
          {},
          dir_.path() / "redis.log",
          false,
@@ -68,6 +79,9 @@ class ClusterFailover : public MeetingFixture {
                                      "127.0.0.1:0"};
     if (cluster) {
       args.insert(args.end(), {"--node-id", id, "--lease-ttl-ms", std::to_string(lease_ttl_ms)});
+    }
+    if (!password_file_.empty()) {
+      args.insert(args.end(), {"--redis-password-file", password_file_.string()});
     }
     const auto deadline = std::chrono::steady_clock::now() + kTimeout;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -112,6 +126,7 @@ class ClusterFailover : public MeetingFixture {
 
   std::optional<ztm::demo::Process> redis_;
   std::uint16_t redis_port_ = 0;
+  std::filesystem::path password_file_;
   std::map<std::string, ztm::demo::Process> nodes_;
 };
 
@@ -211,12 +226,12 @@ TEST_F(ClusterFailover, StoppingOwnerHandsItsMeetingsOverAtOnce) {
   EXPECT_EQ(after.size(), 3u) << log_text("node-b");
 }
 
-// Stage 1 as processes: one node keeping its state in Redis (no cluster) restarts,
-// and its meeting resumes at its epoch.
+// Stage 1 as processes: one node keeping its state in a Redis that requires a
+// password restarts, and its meeting resumes at its epoch.
 TEST_F(ClusterFailover, SingleNodeOnRedisRestartsAndResumes) {
   make_identity("alice", "alice@example.test", false, false);
   make_identity("bob", "bob@example.test", false, false);
-  start_redis();
+  start_redis("redis-pass-5d1e");
   const auto port = start_node("solo", false);
   ASSERT_TRUE(port);
   relay_url_ = url_of(port);
@@ -238,6 +253,25 @@ TEST_F(ClusterFailover, SingleNodeOnRedisRestartsAndResumes) {
   auto resumed = wait_group({"alice", "bob"}, {"alice@example.test", "bob@example.test"});
   ASSERT_EQ(resumed.size(), 2u);
   EXPECT_EQ(resumed["bob"].value("security_code", ""), code);
+
+  // A password file others may read is refused before anything starts, and the
+  // password does not appear in any log.
+  std::filesystem::permissions(password_file_, std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  const auto refused = ztm_test::run_command(
+      ztmeet_binary() + " server --listen 127.0.0.1:" + std::to_string(ztm::demo::free_port()) +
+      " --cert " + pki_.leaf_cert.string() + " --key " + pki_.leaf_key.string() +
+      " --open --redis " + redis_url() + " --redis-password-file " + password_file_.string() +
+      " > " + (dir_.path() / "refused.log").string() + " 2>&1");
+  EXPECT_NE(refused, 0);
+  EXPECT_NE(ztm_test::read_text(dir_.path() / "refused.log").find("chmod 600"), std::string::npos)
+      << ztm_test::read_text(dir_.path() / "refused.log");
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    if (entry.path().extension() == ".log" && entry.path().filename() != "redis.log") {
+      EXPECT_EQ(ztm_test::read_text(entry.path()).find("redis-pass-5d1e"), std::string::npos)
+          << entry.path();
+    }
+  }
 }
 
 }  // namespace

@@ -45,10 +45,12 @@ struct ClusterConfig {
 // MeetingLeases are the per-meeting leases in Redis.
 class MeetingLeases {
  public:
-  // open connects to Redis (redis://host[:port][/db]) and publishes this node's URL.
-  // Errors: invalid_argument (config, URL), io_error (Redis).
+  // open connects to Redis (redis://host[:port][/db], authenticating with `auth`
+  // when it has a password) and publishes this node's URL.
+  // Errors: invalid_argument (config, URL), io_error (Redis), authentication_failed.
   static Result<std::unique_ptr<MeetingLeases>> open(const std::string& redis_url,
-                                                     ClusterConfig config);
+                                                     ClusterConfig config,
+                                                     const RedisAuth& auth = {});
   ~MeetingLeases();
   MeetingLeases(const MeetingLeases&) = delete;
   MeetingLeases& operator=(const MeetingLeases&) = delete;

@@ -37,6 +37,8 @@ struct ServiceConfig {
   std::string db_path;
   // redis_url: keep state in Redis (redis://host[:port][/db]) instead; excludes db_path.
   std::string redis_url;
+  // redis_auth: the credentials for it (storage and leases), if Redis requires them.
+  RedisAuth redis_auth;
   // cluster: with redis_url, run as one node of a multi-node service.
   std::optional<ClusterConfig> cluster;
   // Authentication: with a token secret, hello.auth_token must be a meeting token

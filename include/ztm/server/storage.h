@@ -133,6 +133,14 @@ class MemoryStorage final : public Storage {
 // Errors: io_error (cannot open, schema mismatch).
 Result<std::unique_ptr<Storage>> open_sqlite_storage(const std::string& path);
 
+// RedisAuth is what a node presents to Redis right after connecting (AUTH): a
+// password (Redis's `requirepass`, or an ACL user's password with `user`, Redis 6+).
+// An empty password sends no AUTH. Credentials never go in the URL, which is logged.
+struct RedisAuth {
+  std::string user;
+  SecretBytes password;
+};
+
 // open_redis_storage connects to Redis at `url` (redis://host[:port][/db]). Each
 // meeting has its own keys (ztm:row:M, ztm:participants:M, ztm:log:M, in the set
 // ztm:meetings); the service keys are in the hash ztm:service_keys, stored as they are
@@ -146,8 +154,11 @@ Result<std::unique_ptr<Storage>> open_sqlite_storage(const std::string& path);
 // A refused or failed batch writes nothing. put_service_key keeps the first value
 // stored under a name (two nodes starting at once must not replace each other's
 // external-sender key) and fails if another value is already there.
-// Errors: invalid_argument (URL), io_error (connection, Redis error, refused batch).
+// With `auth`, every connection (and reconnection) authenticates first.
+// Errors: invalid_argument (URL), io_error (connection, Redis error, refused batch),
+// authentication_failed (Redis refused the credentials, or wants some).
 Result<std::unique_ptr<Storage>> open_redis_storage(const std::string& url,
-                                                    const std::string& fence = {});
+                                                    const std::string& fence = {},
+                                                    const RedisAuth& auth = {});
 
 }  // namespace ztm::server

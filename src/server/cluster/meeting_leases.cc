@@ -56,7 +56,8 @@ MeetingLeases::MeetingLeases(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 MeetingLeases::~MeetingLeases() = default;
 
 Result<std::unique_ptr<MeetingLeases>> MeetingLeases::open(const std::string& redis_url,
-                                                           ClusterConfig config) {
+                                                           ClusterConfig config,
+                                                           const RedisAuth& auth) {
   if (config.node_id.empty()) return fail(Errc::invalid_argument, "cluster: empty node id");
   if (!config.advertised_url.starts_with("wss://")) {
     return fail(Errc::invalid_argument, "cluster: the advertised URL must be wss://");
@@ -68,7 +69,7 @@ Result<std::unique_ptr<MeetingLeases>> MeetingLeases::open(const std::string& re
   }
   ZTM_TRY_ASSIGN(auto url, redis::parse_url(redis_url));
   auto impl = std::make_unique<Impl>();
-  ZTM_TRY_ASSIGN(impl->redis, redis::Connection::connect(url));
+  ZTM_TRY_ASSIGN(impl->redis, redis::Connection::connect(url, redis::kDefaultTimeout, auth));
   impl->config = std::move(config);
   impl->ttl_ms = std::to_string(impl->config.lease_ttl.count());
   ZTM_TRY(impl->redis->command(

@@ -197,9 +197,10 @@ Result<std::unique_ptr<Service>> Service::start(ServiceConfig config) {
   if (!c.redis_url.empty()) {
     // A cluster node's writes are fenced by its node id (cluster.h).
     ZTM_TRY_ASSIGN(impl->storage,
-                   open_redis_storage(c.redis_url, c.cluster ? c.cluster->node_id : std::string()));
+                   open_redis_storage(c.redis_url, c.cluster ? c.cluster->node_id : std::string(),
+                                      c.redis_auth));
     if (c.cluster) {
-      ZTM_TRY_ASSIGN(impl->leases, MeetingLeases::open(c.redis_url, *c.cluster));
+      ZTM_TRY_ASSIGN(impl->leases, MeetingLeases::open(c.redis_url, *c.cluster, c.redis_auth));
     }
   } else if (c.db_path.empty()) {
     impl->storage = std::make_unique<MemoryStorage>();

@@ -97,8 +97,9 @@ Result<Url> parse_url(std::string_view text) {
 }
 
 Result<std::unique_ptr<Connection>> Connection::connect(const Url& url,
-                                                        std::chrono::milliseconds timeout) {
-  auto c = std::unique_ptr<Connection>(new Connection(url, timeout));
+                                                        std::chrono::milliseconds timeout,
+                                                        const RedisAuth& auth) {
+  auto c = std::unique_ptr<Connection>(new Connection(url, timeout, auth));
   ZTM_TRY(c->open());
   return c;
 }
@@ -122,6 +123,19 @@ Result<void> Connection::open() {
   // A stalled Redis must not stall the signaling thread for longer than this.
   redisSetTimeout(c, to_timeval(timeout_));
   context_ = c;
+  if (!auth_.password.empty()) {
+    const auto pw = auth_.password.expose();
+    const std::string_view password(reinterpret_cast<const char*>(pw.data()), pw.size());
+    auto authed = auth_.user.empty() ? once({"AUTH", password})
+                                     : once({"AUTH", auth_.user, password});
+    if (!authed) {
+      // Redis's answer (WRONGPASS ..., or an error about AUTH) names no credential.
+      // An unauthenticated connection is of no use: the next command reconnects.
+      if (context_) redisFree(context_);
+      context_ = nullptr;
+      return fail(authed.error().code, "redis: AUTH at " + where + ": " + authed.error().message);
+    }
+  }
   if (url_.db != 0) {
     const std::string db = std::to_string(url_.db);
     ZTM_TRY(once({"SELECT", db}));
@@ -149,7 +163,13 @@ Result<Reply> Connection::once(const std::vector<std::string_view>& args) {
   }
   Reply reply = convert(raw);
   freeReplyObject(raw);
-  if (reply.kind == Reply::Kind::error) return fail(Errc::io_error, reply.text);
+  if (reply.kind == Reply::Kind::error) {
+    // NOAUTH: a protected Redis and no AUTH yet; WRONGPASS: AUTH refused (Redis 6+;
+    // older ones say "ERR invalid password"). Neither text names a credential.
+    const bool auth = reply.text.starts_with("NOAUTH") || reply.text.starts_with("WRONGPASS") ||
+                      reply.text.find("invalid password") != std::string::npos;
+    return fail(auth ? Errc::authentication_failed : Errc::io_error, reply.text);
+  }
   return reply;
 }
 

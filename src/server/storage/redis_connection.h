@@ -16,13 +16,15 @@
 #include <vector>
 
 #include "ztm/base/error.h"
+#include "ztm/server/storage.h"
 
 struct redisContext;
 
 namespace ztm::server::redis {
 
-// Url is a parsed redis://host[:port][/db] (no password, no TLS: Redis is reached on
-// a private network or loopback, docs/security.md).
+// Url is a parsed redis://host[:port][/db] (no credentials: they come as RedisAuth,
+// outside the URL, which is logged; no TLS: Redis is reached on a private network or
+// loopback, docs/security.md).
 struct Url {
   std::string host = "127.0.0.1";
   std::uint16_t port = 6379;
@@ -45,11 +47,17 @@ struct Reply {
   bool is_nil() const { return kind == Kind::nil; }
 };
 
+inline constexpr std::chrono::milliseconds kDefaultTimeout{2000};
+
 class Connection {
  public:
-  // connect opens the connection and selects the database. Errors: io_error.
-  static Result<std::unique_ptr<Connection>> connect(
-      const Url& url, std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+  // connect opens the connection, authenticates (AUTH [user] password, when auth has
+  // a password; again after every reconnection) and selects the database.
+  // Errors: io_error; authentication_failed (wrong credentials, or none given to a
+  // Redis that wants them).
+  static Result<std::unique_ptr<Connection>> connect(const Url& url,
+                                                     std::chrono::milliseconds timeout = kDefaultTimeout,
+                                                     const RedisAuth& auth = {});
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -59,13 +67,14 @@ class Connection {
   Result<Reply> command(const std::vector<std::string_view>& args);
 
  private:
-  Connection(Url url, std::chrono::milliseconds timeout)
-      : url_(std::move(url)), timeout_(timeout) {}
+  Connection(Url url, std::chrono::milliseconds timeout, RedisAuth auth)
+      : url_(std::move(url)), timeout_(timeout), auth_(std::move(auth)) {}
   Result<void> open();
   Result<Reply> once(const std::vector<std::string_view>& args);
 
   Url url_;
   std::chrono::milliseconds timeout_;
+  RedisAuth auth_;
   redisContext* context_ = nullptr;
 };
 

@@ -9,6 +9,7 @@
 #include "delivery/delivery_test_util.h"
 #include "storage/redis_keys.h"
 #include "storage/redis_test_server.h"
+#include "ztm/server/cluster.h"
 #include "ztm/server/storage.h"
 
 namespace ztm::server {
@@ -380,6 +381,79 @@ TEST(RedisUrlTest, BadUrlsAndUnreachableServersFail) {
   auto s = open_redis_storage("redis://127.0.0.1:" + std::to_string(ztm_test::free_port()));
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, Errc::io_error);
+}
+
+// A Redis that wants a password (requirepass) and has an ACL user of its own.
+RedisAuth auth(std::string user, std::string_view password) {
+  RedisAuth a;
+  a.user = std::move(user);
+  a.password = SecretBytes(
+      ByteView(reinterpret_cast<const std::uint8_t*>(password.data()), password.size()));
+  return a;
+}
+
+TEST(RedisAuthTest, StateNeedsTheRightCredentials) {
+  testing::RedisTestServer redis(
+      // The ACL user has what docs/operations.md recommends for the service, no more.
+      {"--requirepass", "default-secret-1", "--user", "ztm", "on", ">ztm-secret-2", "~ztm:*",
+       "+@read", "+@write", "+@scripting", "+ping", "+select"},
+      auth("", "default-secret-1"));
+  ASSERT_TRUE(redis.ready()) << redis.log();
+
+  // The default user's password, and an ACL user's: both work, also for db 2.
+  for (const auto& [who, credentials] :
+       {std::pair{"default", auth("", "default-secret-1")}, {"ztm", auth("ztm", "ztm-secret-2")}}) {
+    auto s = open_redis_storage(redis.url(2), "", credentials);
+    ASSERT_TRUE(s) << who << ": " << s.error().what();
+    MeetingRecord m;
+    m.meeting = std::string("m-") + who;
+    ASSERT_TRUE((*s)->put_meeting(m));
+    EXPECT_FALSE((*s)->load_all()->empty());
+  }
+  // Everything a cluster node does, as the restricted user: a lease, a fenced batch
+  // (a Lua script) with a log entry, a service key, reading it all back.
+  ClusterConfig config;
+  config.node_id = "a";
+  config.advertised_url = "wss://a.example:8443/v1/meetings";
+  auto leases = MeetingLeases::open(redis.url(), config, auth("ztm", "ztm-secret-2"));
+  ASSERT_TRUE(leases) << leases.error().what();
+  auto claim = (*leases)->claim("m-fenced");
+  ASSERT_TRUE(claim && claim->ours) << (claim ? claim->owner : claim.error().what());
+  EXPECT_TRUE((*leases)->renew({"m-fenced"}));
+  auto node = open_redis_storage(redis.url(), "a", auth("ztm", "ztm-secret-2"));
+  ASSERT_TRUE(node) << node.error().what();
+  MeetingRecord fenced;
+  fenced.meeting = "m-fenced";
+  LogRecord entry;
+  entry.seq = 1;
+  entry.sender = "p1";
+  entry.message = Bytes{1, 2, 3};
+  ASSERT_TRUE((*node)->begin());
+  ASSERT_TRUE((*node)->put_meeting(fenced));
+  ASSERT_TRUE((*node)->append_log("m-fenced", entry));
+  auto committed = (*node)->commit();
+  ASSERT_TRUE(committed) << committed.error().what();
+  ASSERT_TRUE((*node)->put_service_key("external-sender", SecretBytes(Bytes(32, 7))));
+  auto loaded = (*node)->load_meeting("m-fenced");
+  ASSERT_TRUE(loaded && *loaded);
+  EXPECT_EQ((*loaded)->log.size(), 1u);
+  EXPECT_TRUE((*leases)->release("m-fenced"));
+
+  // No credentials, a wrong password, a wrong user: refused, typed, and the message
+  // does not repeat what was tried.
+  auto none = open_redis_storage(redis.url());
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, Errc::authentication_failed) << none.error().what();
+  auto none_db = open_redis_storage(redis.url(2));
+  ASSERT_FALSE(none_db);
+  EXPECT_EQ(none_db.error().code, Errc::authentication_failed) << none_db.error().what();
+  for (const auto& bad : {auth("", "guess-1"), auth("ztm", "guess-2"), auth("nobody", "guess-3")}) {
+    auto s = open_redis_storage(redis.url(), "", bad);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, Errc::authentication_failed) << s.error().what();
+    EXPECT_EQ(s.error().message.find("guess"), std::string::npos) << s.error().message;
+  }
+  EXPECT_FALSE(MeetingLeases::open(redis.url(), config));
 }
 
 }  // namespace

@@ -16,16 +16,20 @@ namespace ztm::server::testing {
 
 class RedisTestServer {
  public:
-  RedisTestServer() : dir_("ztm-redis"), port_(ztm_test::free_port()) {
+  // extra_args: more redis-server configuration (e.g. --requirepass); auth: what the
+  // readiness check and connect() authenticate with.
+  explicit RedisTestServer(std::vector<std::string> extra_args = {}, RedisAuth auth = {})
+      : dir_("ztm-redis"), port_(ztm_test::free_port()), auth_(std::move(auth)) {
+    std::vector<std::string> args{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save",
+                                  "", "--appendonly", "no", "--dir", dir_.path().string()};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
     process_ = std::make_unique<ztm_test::ChildProcess>(
-        "redis-server",
-        std::vector<std::string>{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save",
-                                 "", "--appendonly", "no", "--dir", dir_.path().string()},
-        std::map<std::string, std::string>{}, dir_.path() / "redis.log");
+        "redis-server", args, std::map<std::string, std::string>{}, dir_.path() / "redis.log");
     // Ready when it answers PING (it starts in milliseconds; 10 s covers a loaded box).
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (std::chrono::steady_clock::now() < deadline) {
-      if (auto c = redis::Connection::connect({"127.0.0.1", port_, 0})) {
+      if (auto c = redis::Connection::connect({"127.0.0.1", port_, 0}, redis::kDefaultTimeout,
+                                              auth_)) {
         if ((*c)->command({"PING"})) {
           ready_ = true;
           return;
@@ -42,7 +46,7 @@ class RedisTestServer {
   }
   // connect opens a connection for a test to look at (or tamper with) the keys.
   std::unique_ptr<redis::Connection> connect() const {
-    auto c = redis::Connection::connect({"127.0.0.1", port_, 0});
+    auto c = redis::Connection::connect({"127.0.0.1", port_, 0}, redis::kDefaultTimeout, auth_);
     return c ? std::move(*c) : nullptr;
   }
   std::string log() const { return ztm_test::read_text(dir_.path() / "redis.log"); }
@@ -50,6 +54,7 @@ class RedisTestServer {
  private:
   ztm_test::TempDir dir_;
   std::uint16_t port_;
+  RedisAuth auth_;
   std::unique_ptr<ztm_test::ChildProcess> process_;
   bool ready_ = false;
 };
