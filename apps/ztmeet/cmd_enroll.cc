@@ -39,6 +39,7 @@ struct EnrollArgs {
   std::string contact;
   int timeout_seconds = 30;
   bool force = false;
+  bool rollover_account_key = false;
 };
 
 [[noreturn]] void die(const std::string& message) {
@@ -93,7 +94,32 @@ id::SsoSignIn sso_sign_in(const EnrollArgs& args) {
   };
 }
 
+// rollover replaces the account key in --out (RFC 8555 §7.3.5) and stops there.
+void rollover(const EnrollArgs& args) {
+  if (!args.email.empty() || !args.domain.empty() || !args.challenge.empty() || args.sso) {
+    die("--rollover-account-key changes the account key only: no --email, --domain or challenge");
+  }
+  id::AcmeClientOptions acme;
+  acme.directory_url = args.server;
+  acme.http.ca_bundle_file = args.ca_bundle;
+  acme.http.timeout = std::chrono::seconds(args.timeout_seconds);
+  acme.progress = [](std::string_view line) {
+    std::printf("  %.*s\n", static_cast<int>(line.size()), line.data());
+    std::fflush(stdout);
+  };
+  std::printf("rolling over the ACME account key in %s at %s\n", args.out.c_str(),
+              args.server.c_str());
+  auto account = id::rollover_account_key(acme, args.out);
+  if (!account) die(account.error().what());
+  std::printf("account %s now answers to the new key in %s/%s (mode 0600)\n", account->c_str(),
+              args.out.c_str(), id::kAccountKeyFile);
+}
+
 void run(EnrollArgs args) {
+  if (args.rollover_account_key) {
+    rollover(args);
+    return;
+  }
   const std::filesystem::path out(args.out);
   if (args.email.empty() == args.domain.empty()) die("give exactly one of --email or --domain");
   if (args.sso) {
@@ -231,6 +257,9 @@ void add_enroll_command(CLI::App& app) {
       ->check(CLI::Range(1, 600))
       ->capture_default_str();
   cmd->add_flag("--force", args->force, "Enroll even if --out holds a certificate not yet due");
+  cmd->add_flag("--rollover-account-key", args->rollover_account_key,
+                "Replace the ACME account key kept in --out with a fresh one (RFC 8555 "
+                "§7.3.5) and exit; the MLS key and the certificate are untouched");
   cmd->callback([args] { run(*args); });
 }
 

@@ -160,6 +160,24 @@ Result<AcmeAccount> AcmeClient::new_account(const std::vector<std::string>& cont
   return account;
 }
 
+Result<void> AcmeClient::change_key(crypto::SignaturePrivateKey new_key) {
+  if (account_url_.empty()) return fail(Errc::invalid_state, "acme: no account yet");
+  if (directory_.key_change.empty()) {
+    return fail(Errc::invalid_state, "acme: the server offers no keyChange");
+  }
+  progress("rolling the account key over");
+  ZTM_TRY_ASSIGN(const PublicJwk old_key, public_jwk(account_key_));
+  const json change = {{"account", account_url_}, {"oldKey", jwk_to_json(old_key)}};
+  // The inner JWS: the new key's "jwk", the same "url", no nonce (§7.3.5).
+  ZTM_TRY_ASSIGN(json inner,
+                 sign_jws(new_key, JwsHeader{directory_.key_change, std::nullopt, std::nullopt},
+                          change.dump()));
+  ZTM_TRY(post(directory_.key_change, inner.dump()));
+  account_key_ = std::move(new_key);
+  progress("account key changed");
+  return ok();
+}
+
 Result<AcmeOrder> AcmeClient::new_order(const std::vector<AcmeIdentifier>& identifiers) {
   if (account_url_.empty()) return fail(Errc::invalid_state, "acme: no account yet");
   if (identifiers.empty()) return fail(Errc::invalid_argument, "acme: an order needs identifiers");

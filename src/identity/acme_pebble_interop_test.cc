@@ -195,6 +195,43 @@ TEST(AcmePebble, UnsupportedIdentifierSurfacesTheProblemDocument) {
   EXPECT_EQ(order.error().code, p.errc());
 }
 
+// Account key rollover (RFC 8555 §7.3.5) against Pebble's implementation: the client
+// moves its account to a new P-256 key (Pebble refuses Ed25519 account keys with
+// badPublicKey); Pebble finds the account by the new key and no longer by the old one,
+// and the account can go on ordering.
+TEST(AcmePebble, AccountKeyRollover) {
+  auto pebble = Pebble::start();
+  AcmeClientOptions o;
+  o.directory_url = pebble->directory_url();
+  o.http.ca_bundle_file = pebble->ca_bundle();
+  auto old_key =
+      crypto::SignaturePrivateKey::generate(crypto::SignatureScheme::ecdsa_secp256r1_sha256);
+  auto new_key =
+      crypto::SignaturePrivateKey::generate(crypto::SignatureScheme::ecdsa_secp256r1_sha256);
+  ASSERT_TRUE(old_key && new_key);
+  auto client = AcmeClient::connect(o, *old_key);
+  ASSERT_TRUE(client) << client.error().what();
+  ASSERT_FALSE(client->directory().key_change.empty());
+  auto account = client->new_account({"mailto:admin@example.test"});
+  ASSERT_TRUE(account) << account.error().what();
+  auto changed = client->change_key(*new_key);
+  ASSERT_TRUE(changed) << changed.error().what()
+                       << (client->last_problem() ? " " + client->last_problem()->detail : "");
+  auto order = client->new_order({{"dns", "rollover.example.test"}});
+  EXPECT_TRUE(order) << order.error().what();
+
+  auto by_new = AcmeClient::connect(o, *new_key);
+  ASSERT_TRUE(by_new);
+  auto found = by_new->new_account({}, true, /*only_return_existing=*/true);
+  ASSERT_TRUE(found) << found.error().what();
+  EXPECT_EQ(found->url, account->url);
+  auto by_old = AcmeClient::connect(o, *old_key);
+  ASSERT_TRUE(by_old);
+  EXPECT_FALSE(by_old->new_account({}, true, true));
+  ASSERT_TRUE(by_old->last_problem());
+  EXPECT_EQ(by_old->last_problem()->acme_type(), "accountDoesNotExist");
+}
+
 }  // namespace
 }  // namespace ztm::identity
 
@@ -267,6 +304,28 @@ TEST(AcmePebble, ZtmeetEnrollCommandWithHttp01AndDns01Hook) {
                           hook.string() + "'";
   ASSERT_EQ(ztm_test::run_command(dns + " > '" + log + "' 2>&1"), 0) << ztm_test::read_text(log);
   EXPECT_NE(ztm_test::read_text(std::filesystem::path(out) / kChainFile), chain_before);
+  auto account_of = [](const std::string& text) {
+    const auto at = text.find("  account ");
+    return at == std::string::npos ? std::string() : text.substr(at + 10, text.find('\n', at) - at - 10);
+  };
+  const std::string account = account_of(ztm_test::read_text(log));
+  EXPECT_FALSE(account.empty()) << ztm_test::read_text(log);
+
+  // The account key rolled over (RFC 8555 §7.3.5): a new key file (0600, no leftover),
+  // and the next renewal signs with it and is still the same account.
+  const auto account_key_file = std::filesystem::path(out) / kAccountKeyFile;
+  const std::string key_before = ztm_test::read_text(account_key_file);
+  ASSERT_EQ(ztm_test::run_command(common + " --rollover-account-key > '" + log + "' 2>&1"), 0)
+      << ztm_test::read_text(log);
+  EXPECT_NE(ztm_test::read_text(log).find("now answers to the new key"), std::string::npos)
+      << ztm_test::read_text(log);
+  EXPECT_NE(ztm_test::read_text(account_key_file), key_before);
+  ASSERT_EQ(::stat(account_key_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_FALSE(std::filesystem::exists(account_key_file.string() + ".next"));
+  EXPECT_EQ(ztm_test::read_text(log).find("PRIVATE KEY"), std::string::npos);
+  ASSERT_EQ(ztm_test::run_command(dns + " > '" + log + "' 2>&1"), 0) << ztm_test::read_text(log);
+  EXPECT_EQ(account_of(ztm_test::read_text(log)), account) << ztm_test::read_text(log);
 
   // Clear errors: an unreachable server fails with a message and a non-zero status.
   const std::string bad =

@@ -198,6 +198,7 @@ Outcome<http::Response> AcmeServer::Impl::directory() {
               {"newAccount", url("/acme/new-account")},
               {"newOrder", url("/acme/new-order")},
               {"revokeCert", url("/acme/revoke-cert")},
+              {"keyChange", url("/acme/key-change")},
               {"meta",
                {{"externalAccountRequired", false},
                 {"website", url("/")},
@@ -415,6 +416,7 @@ http::Response AcmeServer::handle(const http::Request& request) {
   if (path == "/acme/new-account") return s.respond(s.new_account(request));
   if (path == "/acme/new-order") return s.respond(s.new_order(request));
   if (path == "/acme/revoke-cert") return s.respond(s.revoke(request));
+  if (path == "/acme/key-change") return s.respond(s.key_change(request));
   if (auto id = strip_prefix(path, "/acme/acct/")) return s.respond(s.account(request, *id));
   if (path.rfind("/acme/acct/", 0) == 0 && path.size() > 18 &&
       path.compare(path.size() - 7, 7, "/orders") == 0) {

@@ -72,6 +72,13 @@ class AcmeClient {
                                   bool terms_of_service_agreed = true,
                                   bool only_return_existing = false);
 
+  // change_key rolls the account over to new_key (§7.3.5): the request is signed by
+  // the current key, around an inner JWS signed by new_key. On success the client
+  // signs with new_key from then on; the account, its orders and authorizations stay.
+  // Errors: invalid_state (no account yet, or the server has no keyChange), and the
+  // server's problem (e.g. an account with new_key exists: 409, see last_problem()).
+  Result<void> change_key(crypto::SignaturePrivateKey new_key);
+
   // new_order applies for a certificate for these identifiers (§7.4).
   Result<AcmeOrder> new_order(const std::vector<AcmeIdentifier>& identifiers);
   Result<AcmeOrder> get_order(const std::string& url);

@@ -134,6 +134,16 @@ Result<void> write_private_key_pem(const crypto::SignaturePrivateKey& key,
                                    const std::filesystem::path& file);
 Result<crypto::SignaturePrivateKey> read_private_key_pem(const std::filesystem::path& file);
 
+// rollover_account_key replaces the ACME account key kept in dir (account-key.pem)
+// with a fresh P-256 key through the CA's keyChange (RFC 8555 §7.3.5), e.g. after the
+// old one may have leaked. The new key is written first (account-key.pem.next, 0600)
+// and renamed over the old one only once the CA accepted it, so no outcome loses the
+// key the account is bound to. The MLS key and the certificate are untouched.
+// Returns the account URL. Errors: not_found (no account key in dir), the CA's
+// problem, io_error.
+Result<std::string> rollover_account_key(const AcmeClientOptions& acme,
+                                         const std::filesystem::path& dir);
+
 // needs_renewal says whether the leaf (first certificate) of chain_pem has used up
 // two thirds of its lifetime at now, or is expired already. A chain without a
 // parseable leaf is an error.

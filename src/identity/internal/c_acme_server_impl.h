@@ -90,6 +90,7 @@ struct AcmeServer::Impl {
   internal::Outcome<http::Response> directory();
   internal::Outcome<http::Response> new_account(const http::Request& request);
   internal::Outcome<http::Response> account(const http::Request& request, const std::string& id);
+  internal::Outcome<http::Response> key_change(const http::Request& request);
   internal::Outcome<http::Response> new_order(const http::Request& request);
   internal::Outcome<http::Response> order(const http::Request& request, const std::string& id);
   internal::Outcome<http::Response> authorization(const http::Request& request,
