@@ -188,7 +188,8 @@ http::Response AcmeServer::Impl::crl() {
       if (!serial) continue;
       entries.push_back(RevokedCertificate{
           std::move(*serial),
-          std::chrono::system_clock::time_point(std::chrono::seconds(c.revoked_unix))});
+          std::chrono::system_clock::time_point(std::chrono::seconds(c.revoked_unix)),
+          c.revocation_reason});
     }
     // The CRL number must grow with each CRL (RFC 5280 §5.2.3): the issue time in
     // seconds does, across restarts too; two CRLs in one second are identical.

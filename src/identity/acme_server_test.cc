@@ -265,6 +265,13 @@ TEST_F(AcmeServerTest, ProviderModeIssuesDownloadsRevokesAndPublishesCrl) {
   X509_REVOKED* entry = nullptr;
   EXPECT_EQ(X509_CRL_get0_by_cert(crl->x509_crl(), &entry, chain->at(0).x509()), 1);
   EXPECT_EQ(X509_CRL_verify(crl->x509_crl(), X509_get0_pubkey(chain->at(1).x509())), 1);
+  // The entry says why: reason 4, superseded (RFC 5280 §5.3.1).
+  ASSERT_NE(entry, nullptr);
+  auto* reason =
+      static_cast<ASN1_ENUMERATED*>(X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, nullptr, nullptr));
+  ASSERT_NE(reason, nullptr);
+  EXPECT_EQ(ASN1_ENUMERATED_get(reason), 4);
+  ASN1_ENUMERATED_free(reason);
 }
 
 TEST_F(AcmeServerTest, RevocationByCertificateKeyAndRefusalForStrangers) {

@@ -113,17 +113,27 @@ Result<Crl> issue_crl(const crypto::SignaturePrivateKey& ca_key, const Certifica
     if (entry.serial.empty() || entry.serial.size() > 20) {
       return fail(Errc::invalid_argument, "revoked serial must be 1..20 bytes");
     }
+    if (entry.reason < 0 || entry.reason > 10 || entry.reason == 7) {
+      return fail(Errc::invalid_argument,
+                  "CRL reason " + std::to_string(entry.reason) + " is not an RFC 5280 CRLReason");
+    }
     X509_REVOKED* r = X509_REVOKED_new();
     BIGNUM* bn = BN_bin2bn(entry.serial.data(), static_cast<int>(entry.serial.size()), nullptr);
     ASN1_INTEGER* serial = bn != nullptr ? BN_to_ASN1_INTEGER(bn, nullptr) : nullptr;
     ASN1_TIME* when = ASN1_TIME_set(nullptr, internal::to_time_t(entry.revocation_date));
+    ASN1_ENUMERATED* reason = entry.reason != 0 ? ASN1_ENUMERATED_new() : nullptr;
+    const bool reason_ok =
+        entry.reason == 0 ||
+        (reason != nullptr && ASN1_ENUMERATED_set(reason, entry.reason) == 1 &&
+         X509_REVOKED_add1_ext_i2d(r, NID_crl_reason, reason, 0, 0) == 1);
     const bool ok_entry = r != nullptr && serial != nullptr && when != nullptr &&
                           X509_REVOKED_set_serialNumber(r, serial) == 1 &&
-                          X509_REVOKED_set_revocationDate(r, when) == 1 &&
+                          X509_REVOKED_set_revocationDate(r, when) == 1 && reason_ok &&
                           X509_CRL_add0_revoked(raw, r) == 1;
     BN_free(bn);
     ASN1_INTEGER_free(serial);
     ASN1_TIME_free(when);
+    ASN1_ENUMERATED_free(reason);
     if (!ok_entry) {
       X509_REVOKED_free(r);
       return openssl_fail(Errc::crypto_failure, "CRL entry");

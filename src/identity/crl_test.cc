@@ -3,6 +3,9 @@
 #include "ztm/identity/crl.h"
 
 #include <gtest/gtest.h>
+#include <openssl/bn.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <thread>
 
@@ -308,6 +311,45 @@ TEST(CrlIssueTest, LibraryIssuedCrlRevokesLibraryIssuedLeaf) {
   auto after = validator.validate(to_der_chain({*leaf}), leaf_key->public_key(),
                                   SignatureScheme::ed25519, now);
   EXPECT_EQ(after.status, CredentialStatus::revoked) << after.reason;
+}
+
+TEST(CrlIssueTest, ReasonCodesAreWrittenAndUnspecifiedIsOmitted) {
+  const auto now = std::chrono::system_clock::now();
+  auto ca_key = SignaturePrivateKey::generate(SignatureScheme::ecdsa_secp256r1_sha256);
+  ASSERT_TRUE(ca_key);
+  const std::vector<std::string> domains{"example.com"};
+  auto ca = make_ca_certificate(*ca_key, "Example CA", "Example Corp",
+                                {now - hours(1), now + hours(24)}, domains, Bytes{0x42});
+  ASSERT_TRUE(ca) << ca.error().what();
+  const std::vector<RevokedCertificate> entries{{Bytes{0x01}, now - hours(1), 0},
+                                                {Bytes{0x02}, now - hours(1), 1},
+                                                {Bytes{0x03}, now - hours(1), 10}};
+  auto crl = issue_crl(*ca_key, *ca, entries, now - hours(1), now + hours(12), 1);
+  ASSERT_TRUE(crl) << crl.error().what();
+  auto reason_of = [&](std::uint8_t serial) -> int {
+    BIGNUM* bn = BN_bin2bn(&serial, 1, nullptr);
+    ASN1_INTEGER* number = BN_to_ASN1_INTEGER(bn, nullptr);
+    X509_REVOKED* entry = nullptr;
+    const int found = X509_CRL_get0_by_serial(crl->x509_crl(), &entry, number);
+    ASN1_INTEGER_free(number);
+    BN_free(bn);
+    if (found != 1) return -2;
+    auto* reason = static_cast<ASN1_ENUMERATED*>(
+        X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, nullptr, nullptr));
+    if (reason == nullptr) return -1;  // no reasonCode extension
+    const int value = static_cast<int>(ASN1_ENUMERATED_get(reason));
+    ASN1_ENUMERATED_free(reason);
+    return value;
+  };
+  EXPECT_EQ(reason_of(0x01), -1);  // unspecified: no extension (RFC 5280 §5.3.1)
+  EXPECT_EQ(reason_of(0x02), 1);   // keyCompromise
+  EXPECT_EQ(reason_of(0x03), 10);  // aACompromise
+  for (int bad : {-1, 7, 11}) {
+    const RevokedCertificate entry{Bytes{0x04}, now, bad};
+    auto refused = issue_crl(*ca_key, *ca, {&entry, 1}, now - hours(1), now + hours(12), 2);
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().code, Errc::invalid_argument);
+  }
 }
 
 TEST(CrlCacheTest, KeepsUntilNextUpdateAndBoundsEntries) {

@@ -55,10 +55,15 @@ class Crl {
 struct RevokedCertificate {
   Bytes serial;  // big-endian, as in IssueOptions::serial
   TimePoint revocation_date;
+  // reason is the RFC 5280 §5.3.1 CRLReason (1 keyCompromise ... 10 aACompromise; 7
+  // is unused). 0 (unspecified) writes no reasonCode extension, as §5.3.1 advises.
+  int reason = 0;
 };
 
 // issue_crl makes a v2 CRL signed by ca_key (the key of ca_cert, which must be
-// allowed to sign CRLs), with a CRL number and an authority key identifier.
+// allowed to sign CRLs), with a CRL number and an authority key identifier, and a
+// reasonCode extension on each entry whose reason is not 0. Errors: invalid_key,
+// invalid_argument (bad serial, reason outside 0..10 or 7, bad dates), crypto_failure.
 Result<Crl> issue_crl(const crypto::SignaturePrivateKey& ca_key, const Certificate& ca_cert,
                       std::span<const RevokedCertificate> revoked, TimePoint this_update,
                       TimePoint next_update, std::uint64_t crl_number);
