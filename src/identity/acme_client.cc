@@ -7,6 +7,7 @@
 
 #include "ztm/crypto/hash.h"
 #include "ztm/identity/jws.h"
+#include "internal/c_json.h"
 
 namespace ztm::identity {
 namespace {
@@ -146,7 +147,7 @@ Result<AcmeAccount> AcmeClient::new_account(const std::vector<std::string>& cont
   AcmeAccount account;
   account.url = account_url_;
   if (res.json.is_object()) {
-    account.status = res.json.value("status", "");
+    account.status = internal::json_string_or(res.json, "status");
     if (auto c = res.json.find("contact"); c != res.json.end() && c->is_array()) {
       for (const auto& v : *c) {
         if (v.is_string()) account.contact.push_back(v.get<std::string>());

@@ -12,6 +12,7 @@
 #include "internal/c_rs256_jws.h"
 #include "ztm/crypto/random.h"
 #include "ztm/identity/profile.h"
+#include "internal/c_json.h"
 
 namespace ztm::identity {
 
@@ -164,7 +165,7 @@ Outcome<AuthenticatedRequest> AcmeServer::Impl::authenticate(const http::Request
     }
     out.key_jwk = json::parse((*record)->jwk_json, nullptr, false);
     out.key_thumbprint = (*record)->thumbprint;
-    if (out.key_jwk.value("kty", "") != "RSA") {
+    if (internal::json_string_or(out.key_jwk, "kty") != "RSA") {
       auto key = parse_jwk(out.key_jwk);
       if (!key) return tl::unexpected(internal::internal_problem(key.error()));
       out.key = *key;
@@ -220,6 +221,10 @@ Outcome<http::Response> AcmeServer::Impl::new_account(const http::Request& reque
     return r;
   }
   const json& payload = auth->payload;
+  if (payload.is_object() && payload.contains("onlyReturnExisting") &&
+      !payload["onlyReturnExisting"].is_boolean()) {
+    return problem(400, "malformed", "\"onlyReturnExisting\" must be a boolean");
+  }
   if (payload.is_object() && payload.value("onlyReturnExisting", false)) {
     return problem(400, "accountDoesNotExist", "no account for this key");
   }

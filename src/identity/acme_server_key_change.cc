@@ -6,6 +6,7 @@
 
 #include "internal/c_acme_server_impl.h"
 #include "internal/c_rs256_jws.h"
+#include "internal/c_json.h"
 
 namespace ztm::identity {
 
@@ -71,7 +72,7 @@ Outcome<InnerJws> verify_inner(const json& outer_payload) {
 // nothing for a JWK that is not one.
 std::optional<std::string> thumbprint_of(const json& jwk) {
   if (!jwk.is_object()) return std::nullopt;
-  if (jwk.value("kty", "") == "RSA") {
+  if (internal::json_string_or(jwk, "kty") == "RSA") {
     if (!jwk.contains("n") || !jwk.contains("e")) return std::nullopt;
     return internal::rsa_jwk_thumbprint(jwk);
   }

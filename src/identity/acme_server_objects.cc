@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "internal/c_acme_server_impl.h"
+#include "internal/c_json.h"
 
 namespace ztm::identity {
 
@@ -133,7 +134,7 @@ Outcome<http::Response> AcmeServer::Impl::authorization(const http::Request& req
   if (!authz) return tl::unexpected(internal::internal_problem(authz.error()));
   if (!auth->post_as_get) {
     // §7.5.2: the client may deactivate its authorization.
-    if (auth->payload.value("status", "") != "deactivated") {
+    if (internal::json_string_or(auth->payload, "status") != "deactivated") {
       return problem(400, "malformed", "an authorization can only be set to \"deactivated\"");
     }
     if (authz->status == "pending" || authz->status == "valid") {

@@ -4,6 +4,7 @@
 
 #include "internal/c_sqlite.h"
 #include "ztm/crypto/random.h"
+#include "internal/c_json.h"
 
 namespace ztm::identity {
 
@@ -78,7 +79,7 @@ std::vector<AcmeIdentifier> identifiers_from_json(const std::string& text) {
   auto parsed = nlohmann::json::parse(text, nullptr, false);
   if (!parsed.is_array()) return out;
   for (const auto& id : parsed) {
-    out.push_back({id.value("type", ""), id.value("value", "")});
+    out.push_back({internal::json_string_or(id, "type"), internal::json_string_or(id, "value")});
   }
   return out;
 }

@@ -23,9 +23,11 @@ std::optional<std::string> opt_string(const json& j, const char* name) {
   return it->get<std::string>();
 }
 
+// req_string: a required member, a non-empty string (every required string of §7.1 is
+// a URL, a type or a value; an empty one is as good as missing).
 Result<std::string> req_string(const json& j, std::string_view what, const char* name) {
   auto s = opt_string(j, name);
-  if (!s) return tl::unexpected(bad(what, name));
+  if (!s || s->empty()) return tl::unexpected(bad(what, name));
   return *s;
 }
 

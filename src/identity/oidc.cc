@@ -13,6 +13,7 @@
 #include "ztm/crypto/random.h"
 #include "ztm/identity/jws.h"
 #include "ztm/identity/oidc.h"
+#include "internal/c_json.h"
 
 namespace ztm::identity {
 
@@ -67,8 +68,11 @@ Result<Jwks> Jwks::parse(std::string_view text) {
     if (out.keys_.size() >= kMaxJwksKeys) break;
     if (!jwk.is_object()) continue;
     // Keys for encryption, or with private members, are not ours to use.
-    if (jwk.value("use", "sig") != "sig" || jwk.contains("d")) continue;
-    std::string kty = jwk.value("kty", "");
+    if (internal::json_string_or(jwk, "use", "sig") != "sig" ||
+        (jwk.contains("use") && !jwk["use"].is_string()) || jwk.contains("d")) {
+      continue;
+    }
+    std::string kty = internal::json_string_or(jwk, "kty");
     Result<PkeyPtr> key = fail(Errc::unsupported, "kty");
     KeyType type = KeyType::rsa;
     if (kty == "RSA") {
@@ -94,7 +98,7 @@ Result<std::string> Jwks::verify_jws_compact(std::string_view jws) const {
   }
   ZTM_TRY_ASSIGN(json header, decode_json_part(jws.substr(0, dot1), "JWS header"));
   if (header.contains("crit")) return fail(Errc::unsupported, "JWS: crit header not understood");
-  std::string alg = header.value("alg", "");
+  std::string alg = internal::json_string_or(header, "alg");
   KeyType type;
   if (alg == "RS256") {
     type = KeyType::rsa;

@@ -8,6 +8,7 @@
 #include "internal/c_acme_server_impl.h"
 #include "internal/c_form.h"
 #include "ztm/crypto/random.h"
+#include "internal/c_json.h"
 
 namespace ztm::identity {
 
@@ -87,12 +88,12 @@ std::string normalize_email(std::string email) {
 }  // namespace
 
 Result<SsoChallengeObject> parse_sso_challenge(const nlohmann::json& c) {
-  if (!c.is_object() || c.value("type", "") != kSso01 || !c.contains("url") ||
+  if (!c.is_object() || internal::json_string_or(c, "type") != kSso01 || !c.contains("url") ||
       !c["url"].is_string() || !c.contains("sso_url") || !c["sso_url"].is_string()) {
     return fail(Errc::invalid_encoding, "not an sso-01 challenge object");
   }
   return SsoChallengeObject{c["url"].get<std::string>(), c["sso_url"].get<std::string>(),
-                            c.value("status", "")};
+                            internal::json_string_or(c, "status")};
 }
 
 Result<std::shared_ptr<OidcRelyingParty>> AcmeServer::Impl::relying_party() {

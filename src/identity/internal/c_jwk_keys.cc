@@ -5,6 +5,7 @@
 #include <openssl/param_build.h>
 
 #include "ztm/identity/jws.h"
+#include "internal/c_json.h"
 
 namespace ztm::identity::internal {
 
@@ -50,7 +51,7 @@ Result<PkeyPtr> rsa_from_jwk(const json& jwk) {
 }
 
 Result<PkeyPtr> ec_p256_from_jwk(const json& jwk) {
-  if (jwk.value("crv", "") != "P-256" || !jwk.contains("x") || !jwk.contains("y") ||
+  if (json_string_or(jwk, "crv") != "P-256" || !jwk.contains("x") || !jwk.contains("y") ||
       !jwk["x"].is_string() || !jwk["y"].is_string()) {
     return fail(Errc::unsupported, "EC JWK is not P-256");
   }

@@ -3,6 +3,7 @@
 #include "internal/c_jwk_keys.h"
 #include "ztm/crypto/hash.h"
 #include "ztm/identity/jws.h"
+#include "internal/c_json.h"
 
 namespace ztm::identity::internal {
 
@@ -42,7 +43,7 @@ Result<Rs256Jws> parse_rs256_jws(std::string_view body) {
   const std::string protected_b64 = outer["protected"].get<std::string>();
   const std::string payload_b64 = outer["payload"].get<std::string>();
   ZTM_TRY_ASSIGN(json header, decode_object(protected_b64, "JWS protected header"));
-  if (header.value("alg", "") != "RS256") return fail(Errc::unsupported, "alg is not RS256");
+  if (json_string_or(header, "alg") != "RS256") return fail(Errc::unsupported, "alg is not RS256");
   if (header.contains("crit")) return fail(Errc::protocol_violation, "crit is not supported");
   Rs256Jws out;
   if (!header.contains("url") || !header["url"].is_string()) {
@@ -61,7 +62,7 @@ Result<Rs256Jws> parse_rs256_jws(std::string_view body) {
     out.kid = header["kid"].get<std::string>();
   } else {
     const json& jwk = header["jwk"];
-    if (!jwk.is_object() || jwk.value("kty", "") != "RSA") {
+    if (!jwk.is_object() || json_string_or(jwk, "kty") != "RSA") {
       return fail(Errc::invalid_key, "an RS256 request needs an RSA jwk");
     }
     if (jwk.contains("d")) return fail(Errc::protocol_violation, "jwk holds a private key");
@@ -85,7 +86,7 @@ Result<void> verify_rs256(const Rs256Jws& jws, const json& rsa_jwk) {
 
 json rsa_jwk_canonical(const json& rsa_jwk) {
   // nlohmann::json orders object members lexicographically, as RFC 7638 §3.3 wants.
-  return {{"e", rsa_jwk.value("e", "")}, {"kty", "RSA"}, {"n", rsa_jwk.value("n", "")}};
+  return {{"e", json_string_or(rsa_jwk, "e")}, {"kty", "RSA"}, {"n", json_string_or(rsa_jwk, "n")}};
 }
 
 std::string rsa_jwk_thumbprint(const json& rsa_jwk) {
