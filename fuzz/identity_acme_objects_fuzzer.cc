@@ -1,9 +1,11 @@
 // Fuzzes the ACME client's parsers of what a CA answers (RFC 8555 §7.1): the
 // directory, orders, authorizations, challenges (sso-01's extra fields included),
-// identifiers and problem documents, from one JSON document.
+// identifiers and problem documents, from one JSON document; the same bytes as the
+// PEM certificate chain a CA hands out (§7.4.2) and as a URL (the client requests
+// the URLs a CA names).
 // Invariants: no crash; whatever is accepted has the members the client relies on
 // (a directory's newNonce/newAccount/newOrder URLs, an order's finalize URL, a
-// challenge's type and URL).
+// challenge's type and URL); an accepted URL has a host and an http(s) scheme.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -11,12 +13,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ztm/http/client.h"
 #include "ztm/identity/acme_types.h"
+#include "ztm/identity/certificate.h"
 #include "ztm/identity/sso_challenge.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace ztm::identity;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
+  if (auto chain = parse_pem_certificates(text)) {
+    if (chain->empty()) std::abort();
+  }
+  if (auto url = ztm::http::parse_url(text)) {
+    if (url->host.empty()) std::abort();
+  }
   const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return 0;
   if (auto d = parse_directory(j)) {
