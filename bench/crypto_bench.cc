@@ -49,14 +49,14 @@ void BM_Ed25519VerifyPreparedKey(benchmark::State& state) {
   const auto key = must(SignaturePrivateKey::generate(SignatureScheme::ed25519));
   const Bytes message(64, 0x5a);
   const Bytes signature = must(key.sign(message));
-  EVP_PKEY* pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                               key.public_key().data(), key.public_key().size());
+  EVP_PKEY* pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.public_key().data(),
+                                               key.public_key().size());
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   for (auto _ : state) {
     EVP_MD_CTX_reset(ctx);
     if (EVP_DigestVerifyInit_ex(ctx, nullptr, nullptr, nullptr, nullptr, pkey, nullptr) != 1 ||
-        EVP_DigestVerify(ctx, signature.data(), signature.size(), message.data(),
-                         message.size()) != 1) {
+        EVP_DigestVerify(ctx, signature.data(), signature.size(), message.data(), message.size()) !=
+            1) {
       state.SkipWithError("verify failed");
     }
   }

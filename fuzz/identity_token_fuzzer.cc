@@ -25,8 +25,8 @@ using namespace ztm::identity;
 const Jwks& idp_keys() {
   static const Jwks* keys = [] {
     const Bytes scalar(32, 0x17);
-    auto key = crypto::SignaturePrivateKey::from_raw(crypto::SignatureScheme::ecdsa_secp256r1_sha256,
-                                                     scalar);
+    auto key = crypto::SignaturePrivateKey::from_raw(
+        crypto::SignatureScheme::ecdsa_secp256r1_sha256, scalar);
     if (!key) std::abort();
     auto jwk = public_jwk(*key);
     if (!jwk) std::abort();

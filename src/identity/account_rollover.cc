@@ -14,8 +14,8 @@ Result<std::string> rollover_account_key(const AcmeClientOptions& acme,
     return fail(Errc::not_found, current_file.string() + ": no ACME account key to roll over");
   }
   ZTM_TRY_ASSIGN(auto current, read_private_key_pem(current_file));
-  ZTM_TRY_ASSIGN(auto fresh,
-                 crypto::SignaturePrivateKey::generate(crypto::SignatureScheme::ecdsa_secp256r1_sha256));
+  ZTM_TRY_ASSIGN(auto fresh, crypto::SignaturePrivateKey::generate(
+                                 crypto::SignatureScheme::ecdsa_secp256r1_sha256));
   ZTM_TRY_ASSIGN(auto client, AcmeClient::connect(acme, std::move(current)));
   ZTM_TRY(client.new_account({}, true, /*only_return_existing=*/true));
   // Kept before the CA hears of it: if the rename below failed, the key the account

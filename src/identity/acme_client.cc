@@ -5,9 +5,9 @@
 #include <ctime>
 #include <thread>
 
+#include "internal/c_json.h"
 #include "ztm/crypto/hash.h"
 #include "ztm/identity/jws.h"
-#include "internal/c_json.h"
 
 namespace ztm::identity {
 namespace {

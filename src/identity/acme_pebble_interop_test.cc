@@ -306,7 +306,8 @@ TEST(AcmePebble, ZtmeetEnrollCommandWithHttp01AndDns01Hook) {
   EXPECT_NE(ztm_test::read_text(std::filesystem::path(out) / kChainFile), chain_before);
   auto account_of = [](const std::string& text) {
     const auto at = text.find("  account ");
-    return at == std::string::npos ? std::string() : text.substr(at + 10, text.find('\n', at) - at - 10);
+    return at == std::string::npos ? std::string()
+                                   : text.substr(at + 10, text.find('\n', at) - at - 10);
   };
   const std::string account = account_of(ztm_test::read_text(log));
   EXPECT_FALSE(account.empty()) << ztm_test::read_text(log);

@@ -9,10 +9,10 @@
 
 #include "internal/c_acme_server_impl.h"
 #include "internal/c_form.h"
+#include "internal/c_json.h"
 #include "internal/c_rs256_jws.h"
 #include "ztm/crypto/random.h"
 #include "ztm/identity/profile.h"
-#include "internal/c_json.h"
 
 namespace ztm::identity {
 

@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "internal/c_acme_server_impl.h"
-#include "internal/c_rs256_jws.h"
 #include "internal/c_json.h"
+#include "internal/c_rs256_jws.h"
 
 namespace ztm::identity {
 
@@ -99,7 +99,8 @@ Outcome<http::Response> AcmeServer::Impl::key_change(const http::Request& reques
   const json change = json::parse(inner->payload, nullptr, false);
   if (!change.is_object() || !change.contains("account") || !change["account"].is_string() ||
       !change.contains("oldKey")) {
-    return problem(400, "malformed", "keyChange: the inner payload needs \"account\" and \"oldKey\"");
+    return problem(400, "malformed",
+                   "keyChange: the inner payload needs \"account\" and \"oldKey\"");
   }
   AccountRecord account = *auth->account;
   // 7. The account named is the one signing the outer JWS.

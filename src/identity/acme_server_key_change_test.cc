@@ -11,23 +11,9 @@ namespace {
 
 using json = nlohmann::json;
 using testing::AcmeTestEnv;
+using testing::connect;
+using testing::new_key;
 using testing::RawAcme;
-
-crypto::SignaturePrivateKey new_key(
-    crypto::SignatureScheme s = crypto::SignatureScheme::ecdsa_secp256r1_sha256) {
-  auto k = crypto::SignaturePrivateKey::generate(s);
-  EXPECT_TRUE(k.has_value());
-  return *k;
-}
-
-AcmeClient connect(const AcmeTestEnv& env, crypto::SignaturePrivateKey key) {
-  AcmeClientOptions o;
-  o.directory_url = env.directory_url();
-  o.http = env.client_options();
-  auto c = AcmeClient::connect(o, std::move(key));
-  if (!c) throw std::runtime_error(c.error().what());
-  return std::move(*c);
-}
 
 class AcmeKeyChangeTest : public ::testing::Test {
  protected:
@@ -85,9 +71,9 @@ TEST_F(AcmeKeyChangeTest, ClientRollsOverAndTheAccountKeepsItsOrders) {
   EXPECT_EQ(by_old.last_problem()->acme_type(), "accountDoesNotExist");
   // A request signed with the old key under the account's kid is refused.
   RawAcme raw{*env_};
-  auto stale = raw.post(old_copy, env_->base_url() + "/acme/new-order",
-                        R"({"identifiers":[{"type":"dns","value":"room1.example.test"}]})",
-                        account->url);
+  auto stale =
+      raw.post(old_copy, env_->base_url() + "/acme/new-order",
+               R"({"identifiers":[{"type":"dns","value":"room1.example.test"}]})", account->url);
   // (The account's key is Ed25519 now: an ES256 signature is the wrong algorithm.)
   EXPECT_EQ(stale.status, 400);
   EXPECT_EQ(RawAcme::problem_type(stale), "badSignatureAlgorithm");
@@ -125,16 +111,14 @@ TEST_F(AcmeKeyChangeTest, EachCheckOfSection735Refuses) {
   auto other_created = raw.post(other, env_->base_url() + "/acme/new-account", "{}");
   const std::string other_kid = *other_created.headers.get("Location");
   auto fresh = new_key(crypto::SignatureScheme::ed25519);
-  auto send = [&](const json& body) {
-    return raw.post(key, key_change_url(), body.dump(), kid);
-  };
+  auto send = [&](const json& body) { return raw.post(key, key_change_url(), body.dump(), kid); };
 
   // 2: the payload is not a JWS.
   EXPECT_EQ(RawAcme::problem_type(send({{"account", kid}})), "malformed");
   // 3: the inner JWS names a kid instead of carrying a jwk.
   {
-    auto jws = sign_jws(fresh, JwsHeader{key_change_url(), std::nullopt, kid},
-                        change_of(kid, key).dump());
+    auto jws =
+        sign_jws(fresh, JwsHeader{key_change_url(), std::nullopt, kid}, change_of(kid, key).dump());
     EXPECT_EQ(RawAcme::problem_type(send(*jws)), "malformed");
   }
   // The inner JWS has a nonce.
@@ -151,29 +135,29 @@ TEST_F(AcmeKeyChangeTest, EachCheckOfSection735Refuses) {
   // 5: no oldKey.
   EXPECT_EQ(RawAcme::problem_type(send(inner(fresh, {{"account", kid}}))), "malformed");
   // 6: the inner url differs.
-  EXPECT_EQ(RawAcme::problem_type(send(
-                inner(fresh, change_of(kid, key), std::nullopt, env_->base_url() + "/acme/new-order"))),
+  EXPECT_EQ(RawAcme::problem_type(send(inner(fresh, change_of(kid, key), std::nullopt,
+                                             env_->base_url() + "/acme/new-order"))),
             "malformed");
   // 7: the account is another one.
   EXPECT_EQ(RawAcme::problem_type(send(inner(fresh, change_of(other_kid, key)))), "unauthorized");
   // 8: oldKey is not the account's key.
   EXPECT_EQ(RawAcme::problem_type(send(inner(fresh, change_of(kid, other)))), "unauthorized");
   // Signed by the account's key, but under another account's kid: the outer check.
-  auto foreign = raw.post(key, key_change_url(), inner(fresh, change_of(other_kid, other)).dump(),
-                          other_kid);
+  auto foreign =
+      raw.post(key, key_change_url(), inner(fresh, change_of(other_kid, other)).dump(), other_kid);
   EXPECT_EQ(foreign.status, 403);
 
   // None of them changed anything: the account still answers to its old key only.
   auto still = raw.post(key, kid, "", kid);
   EXPECT_EQ(still.status, 200);
-  auto by_fresh = raw.post(fresh, env_->base_url() + "/acme/new-account",
-                           R"({"onlyReturnExisting":true})");
+  auto by_fresh =
+      raw.post(fresh, env_->base_url() + "/acme/new-account", R"({"onlyReturnExisting":true})");
   EXPECT_EQ(RawAcme::problem_type(by_fresh), "accountDoesNotExist");
   // And the well-formed request succeeds.
   auto good = send(inner(fresh, change_of(kid, key)));
   EXPECT_EQ(good.status, 200) << good.body;
-  auto by_fresh_now = raw.post(fresh, env_->base_url() + "/acme/new-account",
-                               R"({"onlyReturnExisting":true})");
+  auto by_fresh_now =
+      raw.post(fresh, env_->base_url() + "/acme/new-account", R"({"onlyReturnExisting":true})");
   EXPECT_EQ(by_fresh_now.status, 200);
   EXPECT_EQ(by_fresh_now.headers.get("Location"), kid);
 }

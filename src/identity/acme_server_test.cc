@@ -17,6 +17,8 @@ namespace {
 
 using json = nlohmann::json;
 using testing::AcmeTestEnv;
+using testing::connect;
+using testing::new_key;
 using testing::RawAcme;
 
 constexpr char kIssuer[] = "https://meet.example.test";
@@ -30,24 +32,6 @@ AcmeServerOptions provider_options() {
   o.provider = ProviderTokenConfig{provider_key(), kIssuer, std::chrono::seconds(600)};
   o.email_domains = {"example.test"};
   return o;
-}
-
-crypto::SignaturePrivateKey new_key(
-    crypto::SignatureScheme s = crypto::SignatureScheme::ecdsa_secp256r1_sha256) {
-  auto k = crypto::SignaturePrivateKey::generate(s);
-  EXPECT_TRUE(k.has_value());
-  return *k;
-}
-
-AcmeClient connect(const AcmeTestEnv& env, crypto::SignaturePrivateKey key) {
-  AcmeClientOptions o;
-  o.directory_url = env.directory_url();
-  o.http = env.client_options();
-  o.default_poll_interval = std::chrono::milliseconds(50);
-  o.poll_timeout = std::chrono::seconds(10);
-  auto c = AcmeClient::connect(o, std::move(key));
-  if (!c) throw std::runtime_error(c.error().what());
-  return std::move(*c);
 }
 
 std::string provider_token(const AcmeClient& client, const std::string& email,
@@ -267,8 +251,8 @@ TEST_F(AcmeServerTest, ProviderModeIssuesDownloadsRevokesAndPublishesCrl) {
   EXPECT_EQ(X509_CRL_verify(crl->x509_crl(), X509_get0_pubkey(chain->at(1).x509())), 1);
   // The entry says why: reason 4, superseded (RFC 5280 §5.3.1).
   ASSERT_NE(entry, nullptr);
-  auto* reason =
-      static_cast<ASN1_ENUMERATED*>(X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, nullptr, nullptr));
+  auto* reason = static_cast<ASN1_ENUMERATED*>(
+      X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, nullptr, nullptr));
   ASSERT_NE(reason, nullptr);
   EXPECT_EQ(ASN1_ENUMERATED_get(reason), 4);
   ASN1_ENUMERATED_free(reason);

@@ -2,9 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "internal/c_json.h"
 #include "internal/c_sqlite.h"
 #include "ztm/crypto/random.h"
-#include "internal/c_json.h"
 
 namespace ztm::identity {
 

@@ -123,9 +123,8 @@ Result<Crl> issue_crl(const crypto::SignaturePrivateKey& ca_key, const Certifica
     ASN1_TIME* when = ASN1_TIME_set(nullptr, internal::to_time_t(entry.revocation_date));
     ASN1_ENUMERATED* reason = entry.reason != 0 ? ASN1_ENUMERATED_new() : nullptr;
     const bool reason_ok =
-        entry.reason == 0 ||
-        (reason != nullptr && ASN1_ENUMERATED_set(reason, entry.reason) == 1 &&
-         X509_REVOKED_add1_ext_i2d(r, NID_crl_reason, reason, 0, 0) == 1);
+        entry.reason == 0 || (reason != nullptr && ASN1_ENUMERATED_set(reason, entry.reason) == 1 &&
+                              X509_REVOKED_add1_ext_i2d(r, NID_crl_reason, reason, 0, 0) == 1);
     const bool ok_entry = r != nullptr && serial != nullptr && when != nullptr &&
                           X509_REVOKED_set_serialNumber(r, serial) == 1 &&
                           X509_REVOKED_set_revocationDate(r, when) == 1 && reason_ok &&

@@ -20,8 +20,8 @@ TEST(JsonMemberTypes, ClientParsersRefuseWrongTypesWithoutThrowing) {
   EXPECT_FALSE(parse_sso_challenge(json::parse(R"({"type":66666666666})")));
   EXPECT_FALSE(parse_sso_challenge(json::parse(R"([1,2])")));
   // A mistyped optional member is read as absent.
-  auto status = parse_sso_challenge(
-      json::parse(R"({"type":"sso-01","url":"u","sso_url":"s","status":3})"));
+  auto status =
+      parse_sso_challenge(json::parse(R"({"type":"sso-01","url":"u","sso_url":"s","status":3})"));
   ASSERT_TRUE(status);
   EXPECT_EQ(status->status, "");
   EXPECT_FALSE(parse_directory(json::parse(R"({"newNonce":1,"newAccount":"a","newOrder":"o"})")));
@@ -48,7 +48,8 @@ TEST(JsonMemberTypes, CaAnswersMistypedMembersWithProblemDocuments) {
   RawAcme raw{*env};
   auto key = crypto::SignaturePrivateKey::generate(crypto::SignatureScheme::ecdsa_secp256r1_sha256);
   ASSERT_TRUE(key);
-  auto odd = raw.post(*key, env->base_url() + "/acme/new-account", R"({"onlyReturnExisting":"yes"})");
+  auto odd =
+      raw.post(*key, env->base_url() + "/acme/new-account", R"({"onlyReturnExisting":"yes"})");
   EXPECT_EQ(odd.status, 400);
   EXPECT_EQ(RawAcme::problem_type(odd), "malformed");
   auto created = raw.post(*key, env->base_url() + "/acme/new-account", "{}");

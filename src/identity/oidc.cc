@@ -7,13 +7,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "internal/c_json.h"
 #include "internal/c_jwk_keys.h"
 #include "internal/c_openssl.h"
 #include "ztm/crypto/hash.h"
 #include "ztm/crypto/random.h"
 #include "ztm/identity/jws.h"
 #include "ztm/identity/oidc.h"
-#include "internal/c_json.h"
 
 namespace ztm::identity {
 

@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "internal/c_acme_server_impl.h"
+#include "internal/c_json.h"
 #include "ztm/crypto/hash.h"
 #include "ztm/identity/sso_challenge.h"
-#include "internal/c_json.h"
 
 namespace ztm::identity {
 
@@ -50,7 +50,8 @@ Result<ProviderTokenClaims> verify_provider_token(std::string_view token,
   ZTM_TRY_ASSIGN(Bytes header_raw, base64url_decode(token.substr(0, dot1)));
   json header = json::parse(header_raw.begin(), header_raw.end(), nullptr, false);
   // Only HS256: the algorithm is fixed by configuration, never chosen by the token.
-  if (!header.is_object() || internal::json_string_or(header, "alg") != "HS256" || header.contains("crit")) {
+  if (!header.is_object() || internal::json_string_or(header, "alg") != "HS256" ||
+      header.contains("crit")) {
     return fail(Errc::unsupported, "provider token: alg must be HS256");
   }
   ZTM_TRY_ASSIGN(Bytes mac, base64url_decode(token.substr(dot2 + 1)));

@@ -7,8 +7,8 @@
 
 #include "internal/c_acme_server_impl.h"
 #include "internal/c_form.h"
-#include "ztm/crypto/random.h"
 #include "internal/c_json.h"
+#include "ztm/crypto/random.h"
 
 namespace ztm::identity {
 

@@ -28,23 +28,20 @@ class ClusterFailover : public MeetingFixture {
   // and the nodes read it from a 0600 file (--redis-password-file).
   void start_redis(const std::string& password = {}) {
     redis_port_ = ztm::demo::free_port();
-    std::vector<std::string> args{"--port", std::to_string(redis_port_), "--bind", "127.0.0.1",
-                                  "--save", "", "--appendonly", "no", "--dir",
-                                  dir_.path().string()};
+    std::vector<std::string> args{"--port",       std::to_string(redis_port_),
+                                  "--bind",       "127.0.0.1",
+                                  "--save",       "",
+                                  "--appendonly", "no",
+                                  "--dir",        dir_.path().string()};
     if (!password.empty()) {
       args.insert(args.end(), {"--requirepass", password});
       password_file_ = dir_.path() / "redis-password";
       ztm_test::write_text(password_file_.string(), password + "\n");
-      std::filesystem::permissions(password_file_, std::filesystem::perms::owner_read |
-                                                       std::filesystem::perms::owner_write);
+      std::filesystem::permissions(
+          password_file_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     }
     auto p = ztm::demo::Process::spawn(
-        {"redis-server",
-         args,
-         {},
-         dir_.path() / "redis.log",
-         false,
-         false});
+        {"redis-server", args, {}, dir_.path() / "redis.log", false, false});
     ASSERT_TRUE(p.has_value()) << p.error().what();
     redis_.emplace(std::move(*p));
   }

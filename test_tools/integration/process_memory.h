@@ -15,11 +15,11 @@
 namespace ztm_integration {
 
 struct MemoryScan {
-  std::vector<std::size_t> hits;   // per needle, occurrences found
-  std::size_t bytes_scanned = 0;   // readable memory actually read
-  std::size_t bytes_skipped = 0;   // readable mappings not read (see below)
-  std::size_t regions = 0;         // mappings read
-  std::string error;               // empty when the scan ran
+  std::vector<std::size_t> hits;  // per needle, occurrences found
+  std::size_t bytes_scanned = 0;  // readable memory actually read
+  std::size_t bytes_skipped = 0;  // readable mappings not read (see below)
+  std::size_t regions = 0;        // mappings read
+  std::string error;              // empty when the scan ran
 };
 
 // scan_process_memory counts each needle in the readable memory of pid. Mappings

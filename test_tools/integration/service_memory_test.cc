@@ -141,10 +141,11 @@ TEST_F(ServiceMemory, HoldsNoMediaKeyOfAnyEpoch) {
   }
   RecordProperty("needles", static_cast<int>(needles.size()));
   RecordProperty("service_bytes_scanned", static_cast<int>(service.bytes_scanned >> 10));
-  std::printf("searched %zu keys and salts of %zu epochs in %zu KiB of the service (%zu regions, "
-              "%zu KiB skipped); a member's memory held its current keys %zu times\n",
-              needles.size(), epochs.size(), service.bytes_scanned >> 10, service.regions,
-              service.bytes_skipped >> 10, found_in_member);
+  std::printf(
+      "searched %zu keys and salts of %zu epochs in %zu KiB of the service (%zu regions, "
+      "%zu KiB skipped); a member's memory held its current keys %zu times\n",
+      needles.size(), epochs.size(), service.bytes_scanned >> 10, service.regions,
+      service.bytes_skipped >> 10, found_in_member);
   leave("alice");
   leave("bob");
 }

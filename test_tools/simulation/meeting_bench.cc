@@ -108,7 +108,7 @@ struct LeaderShare {
   double ms = -1;
   void arm(Simulation& sim, const Snapshot& snap, std::size_t leader, std::size_t joiner) {
     sim.set_filter([this, &sim, &snap, leader, joiner](ztm_sim::ConnId to,
-                                                        ztm_sim::protocol::ServerMessage m) {
+                                                       ztm_sim::protocol::ServerMessage m) {
       if (ms < 0 && to == static_cast<ztm_sim::ConnId>(joiner) &&
           std::holds_alternative<ztm_sim::protocol::WelcomeDelivery>(m)) {
         ms = snap.ms(sim, leader);
@@ -293,8 +293,8 @@ void run(std::size_t n) {
       "| %zu | %zu | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %zu / %zu / %llu | %zu | %.1f | %zu "
       "| "
       "%.1f | %llu | %s |\n",
-      n, in_group, share1.ms + join_joiner, join_warm, join_all, leave_all, burst_all,
-      leave_leader, join_commit, sim.member(joiner).engine->group() ? join_upload - join_commit : 0,
+      n, in_group, share1.ms + join_joiner, join_warm, join_all, leave_all, burst_all, leave_leader,
+      join_commit, sim.member(joiner).engine->group() ? join_upload - join_commit : 0,
       static_cast<unsigned long long>(join_upload), burst_remove, settled_leave_all, settled_remove,
       settled_leave_leader, static_cast<unsigned long long>(self_updates),
       joined && sim.agreement().empty() ? "yes" : ("NO: " + sim.agreement()).c_str());

@@ -19,8 +19,7 @@ constexpr const char* kProviderName = "ztm-x509";
 
 // The key types whose SubjectPublicKeyInfo decoders stay: what the X.509 profile
 // accepts for leaves (the MLS signature schemes) and what CAs sign with.
-constexpr std::array<std::string_view, 5> kKeyTypes = {"EC", "ED25519", "ED448", "RSA",
-                                                      "RSA-PSS"};
+constexpr std::array<std::string_view, 5> kKeyTypes = {"EC", "ED25519", "ED448", "RSA", "RSA-PSS"};
 
 // Slot is one parsing context: the default provider in a hidden context, and the
 // decoders "ztm-x509" offers in its place (a null-terminated OSSL_ALGORITHM array).
@@ -101,8 +100,7 @@ const OSSL_DISPATCH kDispatch[] = {
 // The slot being loaded by this thread: OSSL_PROVIDER_load calls init synchronously.
 thread_local Slot* loading = nullptr;
 
-int init(const OSSL_CORE_HANDLE*, const OSSL_DISPATCH*, const OSSL_DISPATCH** out,
-         void** provctx) {
+int init(const OSSL_CORE_HANDLE*, const OSSL_DISPATCH*, const OSSL_DISPATCH** out, void** provctx) {
   if (loading == nullptr) return 0;
   *provctx = OSSL_PROVIDER_get0_provider_ctx(loading->deflt);
   *out = kDispatch;

@@ -13,6 +13,7 @@
 
 #include "ztm/crypto/signature.h"
 #include "ztm/http/client.h"
+#include "ztm/identity/acme_client.h"
 #include "ztm/identity/acme_server.h"
 #include "ztm/identity/jws.h"
 #include "ztm_test/process.h"
@@ -103,5 +104,25 @@ struct RawAcme {
     return t.rfind(prefix, 0) == 0 ? t.substr(prefix.size()) : t;
   }
 };
+
+// new_key makes an account key (P-256 unless said).
+inline crypto::SignaturePrivateKey new_key(
+    crypto::SignatureScheme s = crypto::SignatureScheme::ecdsa_secp256r1_sha256) {
+  auto k = crypto::SignaturePrivateKey::generate(s);
+  EXPECT_TRUE(k.has_value());
+  return *k;
+}
+
+// connect makes ztmeet's ACME client for env, polling every 50 ms for up to 10 s.
+inline AcmeClient connect(const AcmeTestEnv& env, crypto::SignaturePrivateKey key) {
+  AcmeClientOptions o;
+  o.directory_url = env.directory_url();
+  o.http = env.client_options();
+  o.default_poll_interval = std::chrono::milliseconds(50);
+  o.poll_timeout = std::chrono::seconds(10);
+  auto c = AcmeClient::connect(o, std::move(key));
+  if (!c) throw std::runtime_error(c.error().what());
+  return std::move(*c);
+}
 
 }  // namespace ztm::identity::testing

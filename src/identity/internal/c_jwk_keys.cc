@@ -4,8 +4,8 @@
 #include <openssl/err.h>
 #include <openssl/param_build.h>
 
-#include "ztm/identity/jws.h"
 #include "internal/c_json.h"
+#include "ztm/identity/jws.h"
 
 namespace ztm::identity::internal {
 

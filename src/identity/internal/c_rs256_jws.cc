@@ -1,9 +1,9 @@
 #include "internal/c_rs256_jws.h"
 
+#include "internal/c_json.h"
 #include "internal/c_jwk_keys.h"
 #include "ztm/crypto/hash.h"
 #include "ztm/identity/jws.h"
-#include "internal/c_json.h"
 
 namespace ztm::identity::internal {
 

@@ -126,8 +126,8 @@ Result<void> Connection::open() {
   if (!auth_.password.empty()) {
     const auto pw = auth_.password.expose();
     const std::string_view password(reinterpret_cast<const char*>(pw.data()), pw.size());
-    auto authed = auth_.user.empty() ? once({"AUTH", password})
-                                     : once({"AUTH", auth_.user, password});
+    auto authed =
+        auth_.user.empty() ? once({"AUTH", password}) : once({"AUTH", auth_.user, password});
     if (!authed) {
       // Redis's answer (WRONGPASS ..., or an error about AUTH) names no credential.
       // An unauthenticated connection is of no use: the next command reconnects.

@@ -55,9 +55,9 @@ class Connection {
   // a password; again after every reconnection) and selects the database.
   // Errors: io_error; authentication_failed (wrong credentials, or none given to a
   // Redis that wants them).
-  static Result<std::unique_ptr<Connection>> connect(const Url& url,
-                                                     std::chrono::milliseconds timeout = kDefaultTimeout,
-                                                     const RedisAuth& auth = {});
+  static Result<std::unique_ptr<Connection>> connect(
+      const Url& url, std::chrono::milliseconds timeout = kDefaultTimeout,
+      const RedisAuth& auth = {});
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

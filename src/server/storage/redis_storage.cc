@@ -352,8 +352,7 @@ Result<std::unique_ptr<Storage>> open_redis_storage(const std::string& url,
                                                     const std::string& fence,
                                                     const RedisAuth& auth) {
   ZTM_TRY_ASSIGN(auto parsed, redis::parse_url(url));
-  ZTM_TRY_ASSIGN(auto connection,
-                 redis::Connection::connect(parsed, redis::kDefaultTimeout, auth));
+  ZTM_TRY_ASSIGN(auto connection, redis::Connection::connect(parsed, redis::kDefaultTimeout, auth));
   // Fail at start, not at the first event, when Redis answers but is unusable.
   ZTM_TRY(connection->command({"PING"}));
   return std::unique_ptr<Storage>(std::make_unique<RedisStorage>(std::move(connection), fence));

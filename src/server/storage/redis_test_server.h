@@ -20,16 +20,17 @@ class RedisTestServer {
   // readiness check and connect() authenticate with.
   explicit RedisTestServer(std::vector<std::string> extra_args = {}, RedisAuth auth = {})
       : dir_("ztm-redis"), port_(ztm_test::free_port()), auth_(std::move(auth)) {
-    std::vector<std::string> args{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save",
-                                  "", "--appendonly", "no", "--dir", dir_.path().string()};
+    std::vector<std::string> args{
+        "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save",
+        "",       "--appendonly",        "no",     "--dir",     dir_.path().string()};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     process_ = std::make_unique<ztm_test::ChildProcess>(
         "redis-server", args, std::map<std::string, std::string>{}, dir_.path() / "redis.log");
     // Ready when it answers PING (it starts in milliseconds; 10 s covers a loaded box).
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (std::chrono::steady_clock::now() < deadline) {
-      if (auto c = redis::Connection::connect({"127.0.0.1", port_, 0}, redis::kDefaultTimeout,
-                                              auth_)) {
+      if (auto c =
+              redis::Connection::connect({"127.0.0.1", port_, 0}, redis::kDefaultTimeout, auth_)) {
         if ((*c)->command({"PING"})) {
           ready_ = true;
           return;
